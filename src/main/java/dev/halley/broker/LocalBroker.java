@@ -1,0 +1,241 @@
+package dev.halley.broker;
+
+import dev.halley.message.Backlog;
+import dev.halley.message.Message;
+import dev.halley.message.MessageId;
+import dev.halley.message.Topic;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The embedded broker: every topic's log lives in memory on the loop that owns the topic.
+ *
+ * <p>Ids are {@code <epoch>-<seq>} where the epoch is fixed at start (so a restart is a new epoch)
+ * and seq is drawn from a per-loop counter that never falls behind the clock in microseconds:
+ * {@code seq = max(last + 1, nowMillis * 1000)}. Because seq follows time, a log that was evicted
+ * once it had no messages can be recreated later without ever reusing an id, and its gap floor
+ * is known: every message of the evicted incarnation was stored at least one time-to-live before.
+ *
+ * <p>Calls made off the owning loop hop onto it; on the loop they complete before returning.
+ */
+public final class LocalBroker implements Broker {
+
+    private static final long SEQ_PER_MILLI = 1000;
+
+    private final Shards shards;
+    private final BrokerOptions options;
+    private final Clock clock;
+    private final String epoch;
+    private final Shard[] shardState;
+    private final List<ScheduledFuture<?>> sweeps = new ArrayList<>();
+    private volatile Listener listener;
+
+    public LocalBroker(Shards shards, BrokerOptions options, Clock clock) {
+        this.shards = Objects.requireNonNull(shards, "shards");
+        this.options = Objects.requireNonNull(options, "options");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.epoch = Long.toString(clock.millis(), 36);
+        this.shardState = new Shard[shards.count()];
+        for (int i = 0; i < shardState.length; i++) {
+            shardState[i] = new Shard();
+        }
+    }
+
+    @Override
+    public void start(Listener listener) {
+        this.listener = Objects.requireNonNull(listener, "listener");
+        long periodMillis = options.sweepInterval().toMillis();
+        for (int i = 0; i < shardState.length; i++) {
+            Shard shard = shardState[i];
+            sweeps.add(shards.loop(i).scheduleAtFixedRate(() -> shard.sweep(clock.millis()),
+                    periodMillis, periodMillis, TimeUnit.MILLISECONDS));
+        }
+    }
+
+    public String epoch() {
+        return epoch;
+    }
+
+    @Override
+    public CompletionStage<Message> publish(Topic topic, byte[] json) {
+        return onOwner(topic, () -> {
+            Shard shard = shardState[shards.indexOf(topic)];
+            long now = clock.millis();
+            Message message = new Message(topic, new MessageId(epoch, shard.nextSeq(now)), now, json);
+            shard.store(message, now);
+            listener.onMessage(message);
+            return message;
+        });
+    }
+
+    @Override
+    public CompletionStage<Backlog> since(Topic topic, MessageId cursor) {
+        return onOwner(topic, () -> shardState[shards.indexOf(topic)].backlog(topic, cursor, clock.millis()));
+    }
+
+    @Override
+    public void consume(Topic topic, MessageId upTo) {
+        if (!upTo.epoch().equals(epoch)) {
+            return;
+        }
+        onOwner(topic, () -> {
+            shardState[shards.indexOf(topic)].consume(topic, upTo.seq());
+            return null;
+        });
+    }
+
+    @Override
+    public CompletionStage<BrokerStats> stats() {
+        List<CompletableFuture<long[]>> perShard = new ArrayList<>();
+        for (int i = 0; i < shardState.length; i++) {
+            Shard shard = shardState[i];
+            perShard.add(run(shards.loop(i), shard::counts));
+        }
+        return CompletableFuture.allOf(perShard.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            long[] total = new long[Shard.COUNTS];
+            for (CompletableFuture<long[]> f : perShard) {
+                long[] c = f.join();
+                for (int k = 0; k < total.length; k++) {
+                    total[k] += c[k];
+                }
+            }
+            return new BrokerStats("local", "ok", epoch, total[0], total[1], total[2], total[3], total[4]);
+        });
+    }
+
+    @Override
+    public void close() {
+        sweeps.forEach(s -> s.cancel(false));
+    }
+
+    private <T> CompletableFuture<T> onOwner(Topic topic, Supplier<T> work) {
+        return run(shards.loopOf(topic), work);
+    }
+
+    private static <T> CompletableFuture<T> run(EventExecutor loop, Supplier<T> work) {
+        if (loop.inEventLoop()) {
+            try {
+                return CompletableFuture.completedFuture(work.get());
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        CompletableFuture<T> result = new CompletableFuture<>();
+        loop.execute(() -> {
+            try {
+                result.complete(work.get());
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    /** One loop's logs; touched only on that loop. */
+    private final class Shard {
+        static final int COUNTS = 5;
+
+        private final Map<Topic, TopicLog> logs = new HashMap<>();
+        private long lastSeq;
+        private long expired;
+        private long dropped;
+
+        long nextSeq(long nowMillis) {
+            lastSeq = Math.max(lastSeq + 1, nowMillis * SEQ_PER_MILLI);
+            return lastSeq;
+        }
+
+        /** The seq below which a topic created now cannot vouch for its history. */
+        private long floorFor(Topic topic, long nowMillis) {
+            long ttlMillis = options.retentionOf(topic.kind()).timeToLive().toMillis();
+            return Math.max(0, (nowMillis - ttlMillis) * SEQ_PER_MILLI);
+        }
+
+        /** A position every later message of this loop lies strictly after. */
+        private long head(long nowMillis) {
+            return Math.max(lastSeq, nowMillis * SEQ_PER_MILLI - 1);
+        }
+
+        void store(Message message, long nowMillis) {
+            Retention retention = options.retentionOf(message.topic().kind());
+            if (retention.maxMessages() == 0) {
+                dropped++;
+                return;
+            }
+            TopicLog log = logs.computeIfAbsent(message.topic(), t -> new TopicLog(floorFor(t, nowMillis)));
+            expired += log.expire(nowMillis - retention.timeToLive().toMillis());
+            dropped += log.append(message, retention.maxMessages());
+        }
+
+        Backlog backlog(Topic topic, MessageId cursor, long nowMillis) {
+            TopicLog log = logs.get(topic);
+            if (log != null) {
+                expired += log.expire(nowMillis - options.retentionOf(topic.kind()).timeToLive().toMillis());
+            }
+            boolean hasMessages = log != null && !log.isEmpty();
+            MessageId headId = new MessageId(epoch, hasMessages ? log.newest().id().seq() : head(nowMillis));
+            if (cursor == null) {
+                if (topic.kind() == Topic.Kind.CHANNEL || !hasMessages) {
+                    return Backlog.empty(headId);
+                }
+                return new Backlog(log.after(0), false, headId);
+            }
+            if (!cursor.epoch().equals(epoch) || cursor.seq() > headId.seq()) {
+                List<Message> all = hasMessages ? log.after(0) : List.of();
+                return new Backlog(all, true, headId);
+            }
+            long removedUpTo = log != null ? log.removedUpTo() : floorFor(topic, nowMillis);
+            boolean gap = cursor.seq() < removedUpTo;
+            List<Message> after = hasMessages ? log.after(cursor.seq()) : List.of();
+            return new Backlog(after, gap, after.isEmpty() ? (gap ? headId : cursor) : after.get(after.size() - 1).id());
+        }
+
+        void consume(Topic topic, long seq) {
+            TopicLog log = logs.get(topic);
+            if (log != null) {
+                log.consume(seq);
+            }
+        }
+
+        void sweep(long nowMillis) {
+            Iterator<Map.Entry<Topic, TopicLog>> it = logs.entrySet().iterator();
+            while (it.hasNext()) {
+                Map.Entry<Topic, TopicLog> e = it.next();
+                TopicLog log = e.getValue();
+                expired += log.expire(nowMillis - options.retentionOf(e.getKey().kind()).timeToLive().toMillis());
+                if (log.isEmpty()) {
+                    it.remove();
+                }
+            }
+        }
+
+        long[] counts() {
+            long mailboxes = 0;
+            long channels = 0;
+            long queued = 0;
+            for (Map.Entry<Topic, TopicLog> e : logs.entrySet()) {
+                if (e.getValue().isEmpty()) {
+                    continue;
+                }
+                if (e.getKey().kind() == Topic.Kind.CLIENT) {
+                    mailboxes++;
+                } else {
+                    channels++;
+                }
+                queued += e.getValue().size();
+            }
+            return new long[] {mailboxes, channels, queued, expired, dropped};
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package dev.halley.cli;
+
+import dev.halley.broker.BrokerOptions;
+import dev.halley.broker.LocalBroker;
+import dev.halley.broker.Retention;
+import dev.halley.edge.AcceptMode;
+import dev.halley.edge.HalleyServer;
+import dev.halley.edge.Limits;
+import dev.halley.edge.MegaCometOptions;
+import dev.halley.edge.ServerOptions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code halley server}: runs one node until it is stopped (SIGTERM or Ctrl-C). */
+@Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Run a Halley node (embedded broker unless told otherwise).")
+final class ServerCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Properties file of option defaults (key = long option name without dashes).")
+    String config;
+
+    @Option(names = "--bind", defaultValue = "0.0.0.0", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String bind;
+
+    @Option(names = "--port", defaultValue = "8080", description = "HTTP port for every transport and the API (default: ${DEFAULT-VALUE}; 0 picks one).")
+    int port;
+
+    @Option(names = "--loops", defaultValue = "0", description = "Event loops; 0 means one per core (default).")
+    int loops;
+
+    @Option(names = "--accept", defaultValue = "reuseport", description = "reuseport (a listening socket per loop) or single (one acceptor). Default: ${DEFAULT-VALUE}.")
+    String accept;
+
+    @Option(names = "--mailbox-ttl", defaultValue = "60s", description = "How long a message waits in a client's mailbox (default: ${DEFAULT-VALUE}).")
+    Duration mailboxTtl;
+
+    @Option(names = "--mailbox-max", defaultValue = "1000", description = "Messages a mailbox keeps; the oldest is dropped past it (default: ${DEFAULT-VALUE}).")
+    int mailboxMax;
+
+    @Option(names = "--channel-ttl", defaultValue = "5m", description = "How long a channel keeps history (default: ${DEFAULT-VALUE}).")
+    Duration channelTtl;
+
+    @Option(names = "--channel-history", defaultValue = "100", description = "Messages of history a channel keeps (default: ${DEFAULT-VALUE}).")
+    int channelHistory;
+
+    @Option(names = "--poll-timeout", defaultValue = "30s", description = "Long-poll hold time when the request names none (default: ${DEFAULT-VALUE}).")
+    Duration pollTimeout;
+
+    @Option(names = "--poll-timeout-max", defaultValue = "2m", description = "Longest ?timeout= a request may ask (default: ${DEFAULT-VALUE}).")
+    Duration pollTimeoutMax;
+
+    @Option(names = "--sse-heartbeat", defaultValue = "15s", description = "Heartbeat interval of SSE comments and WebSocket pings (default: ${DEFAULT-VALUE}).")
+    Duration heartbeat;
+
+    @Option(names = "--max-connections", defaultValue = "1000000", description = "Connections past this get 503 (default: ${DEFAULT-VALUE}).")
+    int maxConnections;
+
+    @Option(names = "--max-name-length", defaultValue = "128", description = "Longest client id or channel name (default: ${DEFAULT-VALUE}).")
+    int maxNameLength;
+
+    @Option(names = "--max-message-size", defaultValue = "65536", description = "Largest request body and WebSocket frame in bytes (default: ${DEFAULT-VALUE}).")
+    int maxMessageBytes;
+
+    @Option(names = "--max-header-size", defaultValue = "8192", description = "Largest request head in bytes (default: ${DEFAULT-VALUE}).")
+    int maxHeaderBytes;
+
+    @Option(names = "--max-uri-length", defaultValue = "4096", description = "Longest request line in bytes (default: ${DEFAULT-VALUE}).")
+    int maxUriBytes;
+
+    @Option(names = "--max-subscriptions", defaultValue = "32", description = "Subscriptions per SSE/WebSocket connection (default: ${DEFAULT-VALUE}).")
+    int maxSubscriptions;
+
+    @Option(names = "--max-outbound-bytes", defaultValue = "1048576", description = "Unsent bytes after which a slow subscriber is disconnected (default: ${DEFAULT-VALUE}).")
+    int maxOutboundBytes;
+
+    @Option(names = "--poll-batch", defaultValue = "100", description = "Most messages in one long-poll answer (default: ${DEFAULT-VALUE}).")
+    int pollBatch;
+
+    @Option(names = "--megacomet", defaultValue = "false", description = "Also open MegaComet's worker ports and manager port.")
+    boolean megacomet;
+
+    @Option(names = "--megacomet-worker-ports", defaultValue = "8000-8007", description = "MegaComet worker ports, a range or comma list (default: ${DEFAULT-VALUE}).")
+    String megacometWorkerPorts;
+
+    @Option(names = "--megacomet-manager-port", defaultValue = "9000", description = "MegaComet manager (app protocol) port (default: ${DEFAULT-VALUE}).")
+    int megacometManagerPort;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ServerOptions options;
+        try {
+            options = options();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        HalleyServer server = HalleyServer.start(options, shards -> new LocalBroker(shards, options.broker(), Clock.systemUTC()));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "halley-shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    ServerOptions options() {
+        AcceptMode mode = switch (accept) {
+            case "reuseport" -> AcceptMode.REUSEPORT;
+            case "single" -> AcceptMode.SINGLE;
+            default -> throw new IllegalArgumentException("--accept must be reuseport or single, got " + accept);
+        };
+        Limits limits = new Limits(maxConnections, maxNameLength, maxMessageBytes, maxHeaderBytes, maxUriBytes,
+                maxSubscriptions, maxOutboundBytes, pollBatch);
+        BrokerOptions broker = new BrokerOptions(new Retention(mailboxTtl, mailboxMax),
+                new Retention(channelTtl, channelHistory), BrokerOptions.DEFAULTS.sweepInterval());
+        MegaCometOptions mc = new MegaCometOptions(megacomet, ports(megacometWorkerPorts), megacometManagerPort);
+        int loopCount = loops == 0 ? Runtime.getRuntime().availableProcessors() : loops;
+        return new ServerOptions(bind, port, loopCount, mode, limits, pollTimeout, pollTimeoutMax, heartbeat, mc, broker);
+    }
+
+    /** {@code 8000-8007} or {@code 8000,8001}. */
+    static List<Integer> ports(String text) {
+        List<Integer> out = new ArrayList<>();
+        try {
+            for (String part : text.split(",")) {
+                String p = part.trim();
+                int dash = p.indexOf('-');
+                if (dash > 0) {
+                    int from = Integer.parseInt(p.substring(0, dash));
+                    int to = Integer.parseInt(p.substring(dash + 1));
+                    if (to < from || to - from > 1024) {
+                        throw new IllegalArgumentException("a port range is low-high with at most 1024 ports, got " + p);
+                    }
+                    for (int i = from; i <= to; i++) {
+                        out.add(i);
+                    }
+                } else {
+                    out.add(Integer.parseInt(p));
+                }
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("ports are a range 8000-8007 or a list 8000,8001, got " + text);
+        }
+        return out;
+    }
+}

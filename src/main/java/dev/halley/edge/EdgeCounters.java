@@ -1,0 +1,101 @@
+package dev.halley.edge;
+
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Connection-level counters of one node. Updated once per connection event (open, close,
+ * transport chosen, reject), never per message, so plain atomics cost nothing that matters.
+ */
+final class EdgeCounters {
+
+    /** Why a connection or request was turned away; the words appear in {@code /status}. */
+    enum Reject {
+        MAX_CONNECTIONS("max_connections"),
+        BAD_REQUEST("bad_request"),
+        TOO_LARGE("too_large"),
+        SLOW_CONSUMER("slow_consumer");
+
+        final String word;
+
+        Reject(String word) {
+            this.word = word;
+        }
+    }
+
+    private final Map<EventExecutor, Integer> loopIndex = new IdentityHashMap<>();
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicLongArray openPerLoop;
+    private final AtomicLongArray byTransport = new AtomicLongArray(Transport.values().length);
+    private final LongAdder accepted = new LongAdder();
+    private final LongAdder[] rejected = new LongAdder[Reject.values().length];
+
+    EdgeCounters(List<EventExecutor> loops) {
+        for (int i = 0; i < loops.size(); i++) {
+            loopIndex.put(loops.get(i), i);
+        }
+        openPerLoop = new AtomicLongArray(loops.size());
+        for (int i = 0; i < rejected.length; i++) {
+            rejected[i] = new LongAdder();
+        }
+    }
+
+    /** Counts a new connection; returns false when it is one too many and must be turned away. */
+    boolean opened(EventLoop loop, int maxConnections) {
+        accepted.increment();
+        openPerLoop.incrementAndGet(indexOf(loop));
+        return open.incrementAndGet() <= maxConnections;
+    }
+
+    void closed(EventLoop loop) {
+        openPerLoop.decrementAndGet(indexOf(loop));
+        open.decrementAndGet();
+    }
+
+    void transportStarted(Transport t) {
+        byTransport.incrementAndGet(t.ordinal());
+    }
+
+    void transportEnded(Transport t) {
+        byTransport.decrementAndGet(t.ordinal());
+    }
+
+    void rejected(Reject cause) {
+        rejected[cause.ordinal()].increment();
+    }
+
+    int open() {
+        return open.get();
+    }
+
+    long[] openPerLoop() {
+        long[] out = new long[openPerLoop.length()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = openPerLoop.get(i);
+        }
+        return out;
+    }
+
+    long byTransport(Transport t) {
+        return byTransport.get(t.ordinal());
+    }
+
+    long accepted() {
+        return accepted.sum();
+    }
+
+    long rejectedCount(Reject cause) {
+        return rejected[cause.ordinal()].sum();
+    }
+
+    private int indexOf(EventLoop loop) {
+        Integer i = loopIndex.get(loop);
+        return i == null ? 0 : i;
+    }
+}

@@ -1,0 +1,167 @@
+package dev.halley.edge;
+
+import dev.halley.broker.Broker;
+import dev.halley.broker.Shards;
+import dev.halley.hub.Hub;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.EventExecutor;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Halley node: its event loops, hub and broker, and the listening sockets.
+ *
+ * <p>With epoll and {@link AcceptMode#REUSEPORT}, every loop binds its own socket on the port and
+ * serves the connections that socket accepts, so accepting shares no queue and no lock between
+ * loops. In {@link AcceptMode#SINGLE} (and on NIO, which has no {@code SO_REUSEPORT}) the first
+ * loop accepts for all and hands connections to the loops in turn.
+ */
+public final class HalleyServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(HalleyServer.class);
+
+    private final ServerOptions options;
+    private final EventLoopGroup loops;
+    private final Broker broker;
+    private final Hub hub;
+    private final Node node;
+    private final List<Channel> listeners = new ArrayList<>();
+    private final boolean epoll;
+    private int port;
+
+    private HalleyServer(ServerOptions options, Function<Shards, Broker> brokerFactory) {
+        this.options = options;
+        this.epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        this.loops = new MultiThreadIoEventLoopGroup(options.loops(), io);
+        List<EventExecutor> executors = new ArrayList<>();
+        loops.forEach(executors::add);
+        Shards shards = new Shards(executors);
+        this.broker = brokerFactory.apply(shards);
+        this.hub = new Hub(shards, broker);
+        this.node = new Node(hub, options, new EdgeCounters(executors), System.currentTimeMillis());
+    }
+
+    /**
+     * Starts a node and binds its ports; on failure everything started is stopped again.
+     *
+     * @param brokerFactory builds the broker for this node's loops (embedded or cluster)
+     */
+    public static HalleyServer start(ServerOptions options, Function<Shards, Broker> brokerFactory) throws InterruptedException {
+        HalleyServer server = new HalleyServer(options, brokerFactory);
+        try {
+            server.hub.start();
+            server.port = server.bindHttp(options.port());
+            if (options.megacomet().enabled()) {
+                for (int p : options.megacomet().workerPorts()) {
+                    server.bindHttp(p);
+                }
+                server.bindManager(options.megacomet().managerPort());
+            }
+        } catch (RuntimeException | InterruptedException e) {
+            server.close();
+            throw e;
+        }
+        log.info("event=started bind={} port={} loops={} transport={} accept={} broker={}", options.bind(), server.port,
+                options.loops(), server.epoll ? "epoll" : "nio", server.acceptMode().name().toLowerCase(),
+                server.broker.getClass().getSimpleName());
+        return server;
+    }
+
+    /** The HTTP port actually bound (useful when started on port 0). */
+    public int port() {
+        return port;
+    }
+
+    public Hub hub() {
+        return hub;
+    }
+
+    public ServerOptions options() {
+        return options;
+    }
+
+    /** The accept mode in force: {@link AcceptMode#SINGLE} when the transport has no {@code SO_REUSEPORT}. */
+    public AcceptMode acceptMode() {
+        return epoll ? options.acceptMode() : AcceptMode.SINGLE;
+    }
+
+    private int bindHttp(int requestedPort) throws InterruptedException {
+        return bind(requestedPort, new HttpInitializer(node));
+    }
+
+    private void bindManager(int requestedPort) throws InterruptedException {
+        int maxId = options.limits().maxNameLength() * 4;
+        int maxMessage = options.limits().maxMessageBytes();
+        bind(requestedPort, new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                ch.pipeline().addLast(new ManagerProtocolDecoder(maxId, maxMessage), new ManagerProtocolHandler(node));
+            }
+        });
+    }
+
+    /** Binds one port in the accept mode in force; returns the port bound. */
+    private int bind(int requestedPort, ChannelInitializer<SocketChannel> initializer) throws InterruptedException {
+        if (acceptMode() == AcceptMode.SINGLE) {
+            Channel ch = bootstrap(loops.next(), loops, initializer).bind(options.bind(), requestedPort).sync().channel();
+            listeners.add(ch);
+            return ((InetSocketAddress) ch.localAddress()).getPort();
+        }
+        int bound = requestedPort;
+        for (EventExecutor e : loops) {
+            EventLoop loop = (EventLoop) e;
+            ServerBootstrap b = bootstrap(loop, loop, initializer).option(EpollChannelOption.SO_REUSEPORT, true);
+            Channel ch = b.bind(options.bind(), bound).sync().channel();
+            listeners.add(ch);
+            // Port 0 picks a free port once; every other loop must join that same port.
+            bound = ((InetSocketAddress) ch.localAddress()).getPort();
+        }
+        return bound;
+    }
+
+    private ServerBootstrap bootstrap(EventLoopGroup acceptor, EventLoopGroup workers, ChannelInitializer<SocketChannel> initializer) {
+        Class<? extends ServerChannel> channel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        int high = options.limits().maxOutboundBytes();
+        return new ServerBootstrap()
+                .group(acceptor, workers)
+                .channel(channel)
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(high / 2, high))
+                .childHandler(initializer);
+    }
+
+    /** Closes the listening sockets and every connection, then the loops; waits a bounded time. */
+    @Override
+    public void close() {
+        for (Channel ch : listeners) {
+            ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        broker.close();
+        loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        log.info("event=stopped port={}", port);
+    }
+}

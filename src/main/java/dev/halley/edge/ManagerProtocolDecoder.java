@@ -1,0 +1,58 @@
+package dev.halley.edge;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.CorruptedFrameException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * MegaComet's app protocol on the manager port: {@code 0x02}, client id, {@code 0x00}, message,
+ * {@code 0x00}, repeated. Emits one {@link Publication} per complete frame; a frame that breaks
+ * the format or a limit is a {@link CorruptedFrameException}, and the connection is closed.
+ */
+final class ManagerProtocolDecoder extends ByteToMessageDecoder {
+
+    static final byte PUBLISH = 2;
+
+    /** One decoded frame: publish {@code message} to client {@code clientId}. */
+    record Publication(String clientId, String message) {
+    }
+
+    private final int maxIdBytes;
+    private final int maxMessageBytes;
+
+    ManagerProtocolDecoder(int maxIdBytes, int maxMessageBytes) {
+        this.maxIdBytes = maxIdBytes;
+        this.maxMessageBytes = maxMessageBytes;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        while (in.isReadable()) {
+            int start = in.readerIndex();
+            if (in.getByte(start) != PUBLISH) {
+                throw new CorruptedFrameException("a frame starts with byte 2, got " + in.getByte(start));
+            }
+            int idEnd = in.indexOf(start + 1, Math.min(in.writerIndex(), start + 2 + maxIdBytes), (byte) 0);
+            if (idEnd < 0) {
+                if (in.writerIndex() - start > maxIdBytes + 1) {
+                    throw new CorruptedFrameException("client id longer than " + maxIdBytes + " bytes");
+                }
+                return;
+            }
+            int messageEnd = in.indexOf(idEnd + 1, Math.min(in.writerIndex(), idEnd + 2 + maxMessageBytes), (byte) 0);
+            if (messageEnd < 0) {
+                if (in.writerIndex() - idEnd - 1 > maxMessageBytes) {
+                    throw new CorruptedFrameException("message longer than " + maxMessageBytes + " bytes");
+                }
+                return;
+            }
+            String id = in.toString(start + 1, idEnd - start - 1, StandardCharsets.UTF_8);
+            String message = in.toString(idEnd + 1, messageEnd - idEnd - 1, StandardCharsets.UTF_8);
+            in.readerIndex(messageEnd + 1);
+            out.add(new Publication(id, message));
+        }
+    }
+}

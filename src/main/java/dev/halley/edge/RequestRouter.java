@@ -1,0 +1,172 @@
+package dev.halley.edge;
+
+import dev.halley.message.Topic;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends each request to its endpoint: publish, status, or a subscription on the transport the
+ * request's headers ask for. Holds the connection's pending long-poll, if any: a new request on
+ * the same connection ends it first, so answers stay in request order.
+ */
+final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    private static final Logger log = LoggerFactory.getLogger(RequestRouter.class);
+
+    private final Node node;
+    private LongPoll pending;
+
+    RequestRouter(Node node) {
+        this.node = node;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (pending != null) {
+            pending.endNow();
+            pending = null;
+        }
+        if (request.decoderResult().isFailure()) {
+            rejectUnreadable(ctx, request.decoderResult().cause());
+            return;
+        }
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        QueryStringDecoder query = new QueryStringDecoder(request.uri());
+        String path = query.path();
+        if (path.equals("/status")) {
+            if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {
+                StatusEndpoint.answer(ctx, node, keepAlive);
+            }
+        } else if (path.equals("/pub") || path.startsWith("/pub/")) {
+            if (requireMethod(ctx, request, HttpMethod.POST, keepAlive)) {
+                PublishEndpoint.handle(ctx, node, request, path, keepAlive);
+            }
+        } else if (path.equals("/sub") || path.startsWith("/sub/")) {
+            if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {
+                subscribe(ctx, request, query, keepAlive);
+            }
+        } else if (path.endsWith(".js") && path.lastIndexOf('/') == 0) {
+            if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {
+                megacometPoll(ctx, query, path.substring(1, path.length() - 3), keepAlive);
+            }
+        } else {
+            bad(ctx, HttpResponseStatus.NOT_FOUND, "no such path: " + abbreviate(path), keepAlive);
+        }
+    }
+
+    private void subscribe(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query, boolean keepAlive) {
+        SubscribeRequest sub;
+        try {
+            sub = SubscribeRequest.parse(query, request.headers(), node.options());
+        } catch (IllegalArgumentException e) {
+            bad(ctx, HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive);
+            return;
+        }
+        String upgrade = request.headers().get(HttpHeaderNames.UPGRADE);
+        String accept = request.headers().get(HttpHeaderNames.ACCEPT);
+        if (upgrade != null && HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(upgrade)) {
+            WebSocketStream.start(ctx, node, request, sub);
+        } else if (accept != null && accept.contains("text/event-stream")) {
+            SseStream.start(ctx, node, sub);
+        } else if (sub.topics().size() != 1) {
+            bad(ctx, HttpResponseStatus.BAD_REQUEST, "long-poll takes exactly one client or channel", keepAlive);
+        } else {
+            SubscribeRequest.TopicCursor only = sub.topics().get(0);
+            pending = new LongPoll(ctx, node, only.topic(), only.cursor(), sub.timeout(), LongPoll.Format.JSON, null, keepAlive);
+            pending.start();
+        }
+    }
+
+    private void megacometPoll(ChannelHandlerContext ctx, QueryStringDecoder query, String clientId, boolean keepAlive) {
+        String nameProblem = Names.checkTopicName(clientId, node.limits().maxNameLength());
+        if (nameProblem != null) {
+            bad(ctx, HttpResponseStatus.BAD_REQUEST, nameProblem, keepAlive);
+            return;
+        }
+        List<String> callbacks = query.parameters().get("callback");
+        String callback = callbacks == null || callbacks.isEmpty() ? null : callbacks.get(0);
+        if (callback != null) {
+            String problem = Names.checkCallback(callback);
+            if (problem != null) {
+                bad(ctx, HttpResponseStatus.BAD_REQUEST, problem, keepAlive);
+                return;
+            }
+        }
+        Duration timeout;
+        try {
+            timeout = SubscribeRequest.timeout(query, node.options());
+        } catch (IllegalArgumentException e) {
+            bad(ctx, HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive);
+            return;
+        }
+        pending = new LongPoll(ctx, node, Topic.client(clientId), null, timeout,
+                LongPoll.Format.JAVASCRIPT, callback, keepAlive);
+        pending.start();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (pending != null) {
+            pending.cancel();
+            pending = null;
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("event=connection_error remote={} cause={}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+
+    private void rejectUnreadable(ChannelHandlerContext ctx, Throwable cause) {
+        HttpResponseStatus status;
+        String reason;
+        if (cause instanceof TooLongHttpHeaderException) {
+            status = HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+            reason = "request headers larger than " + node.limits().maxHeaderBytes() + " bytes";
+        } else if (cause instanceof TooLongHttpLineException) {
+            status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
+            reason = "request line longer than " + node.limits().maxUriBytes() + " bytes";
+        } else if (cause instanceof TooLongFrameException) {
+            status = HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
+            reason = "request too large";
+        } else {
+            status = HttpResponseStatus.BAD_REQUEST;
+            reason = "malformed HTTP request";
+        }
+        node.counters().rejected(status == HttpResponseStatus.BAD_REQUEST ? EdgeCounters.Reject.BAD_REQUEST : EdgeCounters.Reject.TOO_LARGE);
+        Replies.error(ctx, status, reason, false);
+    }
+
+    private boolean requireMethod(ChannelHandlerContext ctx, FullHttpRequest request, HttpMethod method, boolean keepAlive) {
+        if (request.method().equals(method)) {
+            return true;
+        }
+        bad(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "use " + method + " here", keepAlive);
+        return false;
+    }
+
+    private void bad(ChannelHandlerContext ctx, HttpResponseStatus status, String reason, boolean keepAlive) {
+        node.counters().rejected(EdgeCounters.Reject.BAD_REQUEST);
+        Replies.error(ctx, status, reason, keepAlive);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 64 ? s : s.substring(0, 64) + "…";
+    }
+}

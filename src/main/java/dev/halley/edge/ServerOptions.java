@@ -1,0 +1,74 @@
+package dev.halley.edge;
+
+import dev.halley.broker.BrokerOptions;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Everything a node is started with; defaults in {@link #DEFAULTS}, validated once here.
+ *
+ * @param bind address to listen on
+ * @param port HTTP port; 0 picks a free one (tests)
+ * @param loops event loops, each owning a share of topics and connections
+ * @param pollTimeout how long a long-poll is held when the request names no {@code timeout}
+ * @param pollTimeoutMax the longest {@code timeout} a request may ask for
+ * @param heartbeat interval of SSE comments and WebSocket pings on idle streams
+ */
+public record ServerOptions(String bind, int port, int loops, AcceptMode acceptMode, Limits limits,
+                            Duration pollTimeout, Duration pollTimeoutMax, Duration heartbeat,
+                            MegaCometOptions megacomet, BrokerOptions broker) {
+
+    public static final ServerOptions DEFAULTS = new ServerOptions("0.0.0.0", 8080,
+            Runtime.getRuntime().availableProcessors(), AcceptMode.REUSEPORT, Limits.DEFAULTS,
+            Duration.ofSeconds(30), Duration.ofMinutes(2), Duration.ofSeconds(15),
+            MegaCometOptions.DISABLED, BrokerOptions.DEFAULTS);
+
+    public ServerOptions {
+        Objects.requireNonNull(bind, "bind");
+        Objects.requireNonNull(acceptMode, "acceptMode");
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(megacomet, "megacomet");
+        Objects.requireNonNull(broker, "broker");
+        Limits.requireBetween("port", port, 0, 65535);
+        Limits.requireBetween("loops", loops, 1, 1024);
+        requireBetween("poll timeout max", pollTimeoutMax, Duration.ofSeconds(1), Duration.ofHours(1));
+        requireBetween("poll timeout", pollTimeout, Duration.ofMillis(1), pollTimeoutMax);
+        requireBetween("heartbeat", heartbeat, Duration.ofMillis(100), Duration.ofHours(1));
+    }
+
+    private static void requireBetween(String what, Duration value, Duration min, Duration max) {
+        Objects.requireNonNull(value, what);
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            throw new IllegalArgumentException(what + " must be between " + Durations.format(min) + " and "
+                    + Durations.format(max) + ", got " + Durations.format(value));
+        }
+    }
+
+    public ServerOptions withPort(int newPort) {
+        return new ServerOptions(bind, newPort, loops, acceptMode, limits, pollTimeout, pollTimeoutMax, heartbeat, megacomet, broker);
+    }
+
+    public ServerOptions withLoops(int newLoops) {
+        return new ServerOptions(bind, port, newLoops, acceptMode, limits, pollTimeout, pollTimeoutMax, heartbeat, megacomet, broker);
+    }
+
+    public ServerOptions withLimits(Limits newLimits) {
+        return new ServerOptions(bind, port, loops, acceptMode, newLimits, pollTimeout, pollTimeoutMax, heartbeat, megacomet, broker);
+    }
+
+    public ServerOptions withBroker(BrokerOptions newBroker) {
+        return new ServerOptions(bind, port, loops, acceptMode, limits, pollTimeout, pollTimeoutMax, heartbeat, megacomet, newBroker);
+    }
+
+    public ServerOptions withMegacomet(MegaCometOptions newMegacomet) {
+        return new ServerOptions(bind, port, loops, acceptMode, limits, pollTimeout, pollTimeoutMax, heartbeat, newMegacomet, broker);
+    }
+
+    public ServerOptions withAcceptMode(AcceptMode newMode) {
+        return new ServerOptions(bind, port, loops, newMode, limits, pollTimeout, pollTimeoutMax, heartbeat, megacomet, broker);
+    }
+
+    public ServerOptions withTimeouts(Duration newPollTimeout, Duration newPollTimeoutMax, Duration newHeartbeat) {
+        return new ServerOptions(bind, port, loops, acceptMode, limits, newPollTimeout, newPollTimeoutMax, newHeartbeat, megacomet, broker);
+    }
+}

@@ -1,0 +1,114 @@
+package dev.halley.edge;
+
+import dev.halley.message.Message;
+import dev.halley.message.MessageId;
+import dev.halley.message.Topic;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Server-Sent Events stream: a chunked {@code text/event-stream} answer that never ends, one
+ * event per message ({@code id:} the cursor, {@code data:} the envelope), {@code event: gap} when
+ * something is missing, and a comment line every heartbeat so proxies and dead peers are noticed.
+ */
+final class SseStream extends ChannelInboundHandlerAdapter implements StreamSession.Sink {
+
+    private static final ByteBuf OPENED = Unpooled.unreleasableBuffer(
+            Unpooled.copiedBuffer(":ok\n\n", StandardCharsets.US_ASCII).asReadOnly());
+    private static final ByteBuf HEARTBEAT = Unpooled.unreleasableBuffer(
+            Unpooled.copiedBuffer(":hb\n\n", StandardCharsets.US_ASCII).asReadOnly());
+
+    private final Node node;
+    private final StreamSession session;
+    private ChannelHandlerContext ctx;
+    private ScheduledFuture<?> heartbeat;
+
+    private SseStream(ChannelHandlerContext routerCtx, Node node) {
+        this.node = node;
+        this.session = new StreamSession(routerCtx.channel(), node, this);
+    }
+
+    /** Answers with the stream head and replaces the router: nothing else is read on this connection. */
+    static void start(ChannelHandlerContext ctx, Node node, SubscribeRequest request) {
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        head.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
+                .set("X-Accel-Buffering", "no");
+        HttpUtil.setTransferEncodingChunked(head, true);
+        ctx.write(head);
+        ctx.writeAndFlush(new DefaultHttpContent(OPENED.duplicate()));
+        SseStream stream = new SseStream(ctx, node);
+        ctx.pipeline().replace(ctx.handler(), "sse", stream);
+        node.counters().transportStarted(Transport.SSE);
+        for (SubscribeRequest.TopicCursor tc : request.topics()) {
+            stream.session.subscribe(tc.topic(), tc.cursor());
+        }
+        long periodNanos = node.options().heartbeat().toNanos();
+        stream.heartbeat = ctx.executor().scheduleAtFixedRate(stream::beat, periodNanos, periodNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        // A stream reads nothing more from its client; drop whatever arrives.
+        ReferenceCountUtil.release(msg);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        session.close();
+        heartbeat.cancel(false);
+        node.counters().transportEnded(Transport.SSE);
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+
+    @Override
+    public void gap(Topic topic, MessageId cursor, String eventId) {
+        String event = "id: " + eventId + "\nevent: gap\ndata: " + Envelopes.gap(topic, cursor, false) + "\n\n";
+        ctx.write(new DefaultHttpContent(Unpooled.copiedBuffer(event, StandardCharsets.US_ASCII)));
+    }
+
+    @Override
+    public void message(Message message, String eventId) {
+        ByteBuf buf = ctx.alloc().buffer(eventId.length() + message.json().length + 96);
+        buf.writeCharSequence("id: ", StandardCharsets.US_ASCII);
+        buf.writeCharSequence(eventId, StandardCharsets.US_ASCII);
+        buf.writeCharSequence("\ndata: ", StandardCharsets.US_ASCII);
+        Envelopes.writeMessage(buf, message, false);
+        buf.writeCharSequence("\n\n", StandardCharsets.US_ASCII);
+        ctx.write(new DefaultHttpContent(buf));
+    }
+
+    @Override
+    public void flush() {
+        ctx.flush();
+    }
+
+    private void beat() {
+        ctx.writeAndFlush(new DefaultHttpContent(HEARTBEAT.duplicate()));
+    }
+}

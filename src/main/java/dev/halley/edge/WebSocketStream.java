@@ -1,0 +1,184 @@
+package dev.halley.edge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.halley.message.Message;
+import dev.halley.message.MessageId;
+import dev.halley.message.Topic;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A WebSocket stream: JSON text frames out (one message each), subscribe/unsubscribe operations
+ * in. Replaces the router once the handshake is answered.
+ */
+final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame> implements StreamSession.Sink {
+
+    private final Node node;
+    private final WebSocketServerHandshaker handshaker;
+    private final StreamSession session;
+    private ChannelHandlerContext ctx;
+    private ScheduledFuture<?> heartbeat;
+    private boolean counted;
+
+    private WebSocketStream(ChannelHandlerContext routerCtx, Node node, WebSocketServerHandshaker handshaker) {
+        this.node = node;
+        this.handshaker = handshaker;
+        this.session = new StreamSession(routerCtx.channel(), node, this);
+    }
+
+    static void start(ChannelHandlerContext ctx, Node node, FullHttpRequest request, SubscribeRequest sub) {
+        String url = "ws://" + request.headers().get(HttpHeaderNames.HOST, "localhost") + request.uri();
+        WebSocketDecoderConfig config = WebSocketDecoderConfig.newBuilder()
+                .maxFramePayloadLength(node.limits().maxMessageBytes())
+                .allowExtensions(false)
+                .build();
+        WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(url, null, config).newHandshaker(request);
+        if (handshaker == null) {
+            WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
+            return;
+        }
+        WebSocketStream stream = new WebSocketStream(ctx, node, handshaker);
+        ctx.pipeline().replace(ctx.handler(), "ws", stream);
+        ctx.pipeline().addBefore("ws", "ws-aggregator", new WebSocketFrameAggregator(node.limits().maxMessageBytes()));
+        handshaker.handshake(ctx.channel(), request).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                f.channel().close();
+                return;
+            }
+            stream.opened(sub);
+        });
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    private void opened(SubscribeRequest sub) {
+        node.counters().transportStarted(Transport.WEBSOCKET);
+        counted = true;
+        for (SubscribeRequest.TopicCursor tc : sub.topics()) {
+            session.subscribe(tc.topic(), tc.cursor());
+        }
+        long periodNanos = node.options().heartbeat().toNanos();
+        heartbeat = ctx.executor().scheduleAtFixedRate(
+                () -> ctx.writeAndFlush(new PingWebSocketFrame()), periodNanos, periodNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        if (frame instanceof TextWebSocketFrame text) {
+            String problem = operate(text.text());
+            if (problem != null) {
+                ctx.writeAndFlush(new TextWebSocketFrame(ctx.alloc().buffer().writeBytes(Envelopes.wsError(problem))));
+            }
+        } else if (frame instanceof PingWebSocketFrame) {
+            ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
+        } else if (frame instanceof CloseWebSocketFrame) {
+            handshaker.close(ctx.channel(), (CloseWebSocketFrame) frame.retain());
+        } else if (!(frame instanceof PongWebSocketFrame)) {
+            ctx.writeAndFlush(new TextWebSocketFrame(ctx.alloc().buffer().writeBytes(Envelopes.wsError("only text frames are understood"))));
+        }
+    }
+
+    /** Applies one client operation; returns why it failed, or null. */
+    private String operate(String text) {
+        JsonNode op;
+        try {
+            op = Envelopes.MAPPER.readTree(text);
+        } catch (IOException e) {
+            return "a frame must be JSON: {\"op\":\"subscribe\",\"channel\":\"x\"}";
+        }
+        if (op == null || !op.isObject()) {
+            return "a frame must be a JSON object";
+        }
+        Topic topic;
+        try {
+            topic = topicOf(op);
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        String verb = op.path("op").asText("");
+        switch (verb) {
+            case "subscribe" -> {
+                MessageId since = null;
+                if (op.hasNonNull("since")) {
+                    try {
+                        since = MessageId.parse(op.get("since").asText());
+                    } catch (IllegalArgumentException e) {
+                        return e.getMessage();
+                    }
+                }
+                return session.subscribe(topic, since);
+            }
+            case "unsubscribe" -> {
+                return session.unsubscribe(topic);
+            }
+            default -> {
+                return "op must be subscribe or unsubscribe";
+            }
+        }
+    }
+
+    private Topic topicOf(JsonNode op) {
+        boolean client = op.hasNonNull("client");
+        boolean channel = op.hasNonNull("channel");
+        if (client == channel) {
+            throw new IllegalArgumentException("name exactly one of client or channel");
+        }
+        String name = (client ? op.get("client") : op.get("channel")).asText();
+        SubscribeRequest.checkName(name, node.limits());
+        return client ? Topic.client(name) : Topic.channel(name);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        session.close();
+        if (heartbeat != null) {
+            heartbeat.cancel(false);
+        }
+        if (counted) {
+            node.counters().transportEnded(Transport.WEBSOCKET);
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+
+    @Override
+    public void gap(Topic topic, MessageId cursor, String eventId) {
+        ctx.write(new TextWebSocketFrame(Envelopes.gap(topic, cursor, true)));
+    }
+
+    @Override
+    public void message(Message message, String eventId) {
+        ByteBuf buf = ctx.alloc().buffer(message.json().length + 96);
+        Envelopes.writeMessage(buf, message, true);
+        ctx.write(new TextWebSocketFrame(buf));
+    }
+
+    @Override
+    public void flush() {
+        ctx.flush();
+    }
+
+}

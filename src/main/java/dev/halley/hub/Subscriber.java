@@ -1,0 +1,19 @@
+package dev.halley.hub;
+
+import dev.halley.message.Backlog;
+import dev.halley.message.Message;
+
+/**
+ * The receiving end of one subscription: a transport adapter.
+ *
+ * <p>Both methods are called on the topic's owning loop, which is usually not the loop of the
+ * subscriber's connection: implementations must not block, and hand writes to their own loop.
+ */
+public interface Subscriber {
+
+    /** Called exactly once, before any {@link #onMessage}: what is owed from the cursor on. */
+    void onBacklog(Backlog backlog);
+
+    /** A live message; ids strictly increase and all lie after the backlog's cursor. */
+    void onMessage(Message message);
+}
