@@ -102,6 +102,25 @@ public final class SseClient implements AutoCloseable {
         }
     }
 
+    /** The text of the next comment line ({@code :hb} gives {@code hb}), skipping events. */
+    public String nextComment() {
+        while (true) {
+            String line = nextLine();
+            if (line.startsWith(":")) {
+                return line.substring(1);
+            }
+        }
+    }
+
+    /** Shrinks this end's receive buffer, so a client that stops reading fills the server's queue soon. */
+    public void setReceiveBuffer() {
+        try {
+            socket.setReceiveBufferSize(4096);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The next {@code n} events. */
     public List<Event> next(int n) {
         List<Event> out = new ArrayList<>();
