@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code halley server}: runs one node until it is stopped (SIGTERM or Ctrl-C). */
-@Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
         description = "Run a Halley node (embedded broker unless told otherwise).")
 final class ServerCommand implements Callable<Integer> {
 
