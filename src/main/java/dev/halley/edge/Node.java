@@ -3,11 +3,14 @@ package dev.halley.edge;
 import dev.halley.hub.Hub;
 
 /**
- * What every handler of one node shares: the hub, the options it was started with, its counters.
+ * What every handler of one node shares: the hub, the options it was started with, its counters,
+ * and the guards built once from its security options.
  *
+ * @param subscriberTokens null when subscribing is open
  * @param startedAtMillis wall-clock start, for uptime in {@code /status}
  */
-record Node(Hub hub, ServerOptions options, EdgeCounters counters, long startedAtMillis) {
+record Node(Hub hub, ServerOptions options, EdgeCounters counters, PublishGuard publishGuard,
+            SubscriberTokens subscriberTokens, OriginPolicy origins, long startedAtMillis) {
 
     Limits limits() {
         return options.limits();

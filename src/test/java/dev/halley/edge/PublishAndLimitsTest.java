@@ -78,7 +78,7 @@ class PublishAndLimitsTest {
 
     @Test
     void sizeLimitsAnswer413And414And431() throws IOException {
-        Limits small = new Limits(1000, 16, 1024, 1024, 256, 2, 1024 * 1024, 100);
+        Limits small = Limits.DEFAULTS.withSizes(16, 1024, 1024, 256).withStreams(2, 1024 * 1024);
         try (TestServer s = TestServer.start(ServerOptions.DEFAULTS.withLoops(2).withLimits(small))) {
             assertThat(s.post("/pub/client/a", "x".repeat(1025), "text/plain").statusCode()).isEqualTo(413);
             assertThat(s.post("/pub/client/a", "x".repeat(1024), "text/plain").statusCode()).isEqualTo(200);
@@ -92,7 +92,7 @@ class PublishAndLimitsTest {
 
     @Test
     void connectionsPastTheMaximumGet503AndTheOthersKeepWorking() throws IOException {
-        Limits two = new Limits(2, 128, 64 * 1024, 8192, 4096, 32, 1024 * 1024, 100);
+        Limits two = Limits.DEFAULTS.withMaxConnections(2, 2);
         try (TestServer s = TestServer.start(ServerOptions.DEFAULTS.withLoops(2).withLimits(two));
              Socket first = new Socket("127.0.0.1", s.port());
              Socket second = new Socket("127.0.0.1", s.port())) {
