@@ -60,7 +60,8 @@ public final class HalleyServer implements AutoCloseable {
         Shards shards = new Shards(executors);
         this.broker = brokerFactory.apply(shards);
         this.hub = new Hub(shards, broker);
-        this.node = new Node(hub, options, new EdgeCounters(executors), System.currentTimeMillis());
+        EdgeCounters counters = new EdgeCounters(executors);
+        this.node = new Node(hub, options, counters, System.currentTimeMillis(), new NodeMetrics(hub, counters, executors.size()));
     }
 
     /**
@@ -72,6 +73,7 @@ public final class HalleyServer implements AutoCloseable {
         HalleyServer server = new HalleyServer(options, brokerFactory);
         try {
             server.hub.start();
+            server.node.metrics().start(server.loops.next());
             server.port = server.bindHttp(options.port());
             if (options.megacomet().enabled()) {
                 for (int p : options.megacomet().workerPorts()) {
@@ -160,6 +162,7 @@ public final class HalleyServer implements AutoCloseable {
         for (Channel ch : listeners) {
             ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
+        node.metrics().close();
         broker.close();
         loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         log.info("event=stopped port={}", port);

@@ -6,8 +6,9 @@ import dev.halley.hub.Hub;
  * What every handler of one node shares: the hub, the options it was started with, its counters.
  *
  * @param startedAtMillis wall-clock start, for uptime in {@code /status}
+ * @param metrics the meters {@code /metrics} exposes
  */
-record Node(Hub hub, ServerOptions options, EdgeCounters counters, long startedAtMillis) {
+record Node(Hub hub, ServerOptions options, EdgeCounters counters, long startedAtMillis, NodeMetrics metrics) {
 
     Limits limits() {
         return options.limits();
