@@ -96,10 +96,13 @@ class PublishAndLimitsTest {
         try (TestServer s = TestServer.start(ServerOptions.DEFAULTS.withLoops(2).withLimits(two));
              Socket first = new Socket("127.0.0.1", s.port());
              Socket second = new Socket("127.0.0.1", s.port())) {
+            // Each loop accepts on its own socket, so a connection is surely counted only once it has been answered.
+            for (Socket held : List.of(first, second)) {
+                OutputStream out = held.getOutputStream();
+                out.write("GET /status HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                assertThat(statusOf(held.getInputStream())).isEqualTo(200);
+            }
             assertThat(rawStatus(s.port(), "GET /status HTTP/1.1\r\nHost: x\r\n\r\n")).isEqualTo(503);
-            OutputStream out = first.getOutputStream();
-            out.write("GET /status HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            assertThat(statusOf(first.getInputStream())).isEqualTo(200);
             assertThat(second.isConnected()).isTrue();
         }
     }
