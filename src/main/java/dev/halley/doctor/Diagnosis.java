@@ -2,6 +2,7 @@ package dev.halley.doctor;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.OptionalInt;
 
 /**
@@ -15,14 +16,14 @@ import java.util.OptionalInt;
  * @param sysctlLines lines for {@code /etc/sysctl.d/}, empty when nothing needs changing
  * @param openFilesTarget the open-file limit one process needs, for limits.conf and systemd
  */
-public record Diagnosis(Target target, MachineLimits machine, List<Finding> findings, long fdCap,
+record Diagnosis(Target target, MachineLimits machine, List<Finding> findings, long fdCap,
                         int serverProcesses, int clientProcesses, List<String> sysctlLines,
                         long openFilesTarget, boolean openFilesNeedRaising, MemoryEstimate memory) {
 
     /** How much a finding matters: a blocker makes the target unreachable as configured. */
-    public enum Severity { OK, WARNING, BLOCKER }
+    enum Severity { OK, WARNING, BLOCKER }
 
-    public record Finding(Severity severity, String topic, String text) {
+    record Finding(Severity severity, String topic, String text) {
     }
 
     /**
@@ -30,9 +31,9 @@ public record Diagnosis(Target target, MachineLimits machine, List<Finding> find
      *
      * @param jvms JVM processes counted for their baseline (servers, plus clients on this host)
      */
-    public record MemoryEstimate(long kernelBytes, long serverHeapBytes, long clientHeapBytes, int jvms,
+    record MemoryEstimate(long kernelBytes, long serverHeapBytes, long clientHeapBytes, int jvms,
                                  long jvmBaselineBytes, long heapPerServerBytes) {
-        public long totalBytes() {
+        long totalBytes() {
             return kernelBytes + serverHeapBytes + clientHeapBytes + jvmBaselineBytes;
         }
     }
@@ -43,11 +44,11 @@ public record Diagnosis(Target target, MachineLimits machine, List<Finding> find
     private static final long PAGE_BYTES = 4096;
 
     /** True when nothing blocks the target as configured. */
-    public boolean reachable() {
+    boolean reachable() {
         return findings.stream().noneMatch(f -> f.severity() == Severity.BLOCKER);
     }
 
-    public static Diagnosis of(MachineLimits m, Target t) {
+    static Diagnosis of(MachineLimits m, Target t) {
         List<Finding> findings = new ArrayList<>();
         List<String> sysctl = new ArrayList<>();
         long n = t.connections();
@@ -185,7 +186,7 @@ public record Diagnosis(Target target, MachineLimits machine, List<Finding> find
 
     /** 1000000 as {@code 1,000,000}. */
     static String fmt(long n) {
-        return String.format(java.util.Locale.ROOT, "%,d", n);
+        return String.format(Locale.ROOT, "%,d", n);
     }
 
     /** Bytes in binary units with one decimal: {@code 8.4 GiB}. */
@@ -200,6 +201,6 @@ public record Diagnosis(Target target, MachineLimits machine, List<Finding> find
             v /= 1024;
             u++;
         }
-        return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 }

@@ -3,6 +3,7 @@ package dev.halley.doctor;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -52,9 +53,9 @@ public final class DoctorCommand implements Callable<Integer> {
         return d.reachable() ? 0 : 1;
     }
 
-    /** For tests and embedding: the exit code of {@code halley doctor args}, output to {@code out}. */
-    public static int run(PrintWriter out, PrintWriter err, String... args) {
-        picocli.CommandLine cl = new picocli.CommandLine(new DoctorCommand());
+    /** The exit code of {@code halley doctor args}, printing to {@code out} and {@code err} (tests). */
+    static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(new DoctorCommand());
         cl.setOut(out);
         cl.setErr(err);
         return cl.execute(args);

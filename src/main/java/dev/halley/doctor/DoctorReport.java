@@ -5,7 +5,6 @@ import static dev.halley.doctor.Diagnosis.fmt;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 

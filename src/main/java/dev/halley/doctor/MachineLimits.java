@@ -25,7 +25,7 @@ import java.util.OptionalLong;
  * @param memAvailableBytes {@code MemAvailable} of {@code /proc/meminfo}
  * @param cores processors listed in {@code /proc/cpuinfo}
  */
-public record MachineLimits(OptionalLong openFilesSoft, OptionalLong openFilesHard, Optional<Boolean> canRaiseHardLimit,
+record MachineLimits(OptionalLong openFilesSoft, OptionalLong openFilesHard, Optional<Boolean> canRaiseHardLimit,
                             OptionalLong fileMax, OptionalLong nrOpen, OptionalLong somaxconn,
                             OptionalLong tcpMaxSynBacklog, OptionalLong netdevMaxBacklog,
                             OptionalInt localPortLow, OptionalInt localPortHigh,
@@ -33,7 +33,7 @@ public record MachineLimits(OptionalLong openFilesSoft, OptionalLong openFilesHa
                             OptionalLong memTotalBytes, OptionalLong memAvailableBytes, OptionalInt cores) {
 
     /** The three numbers of {@code tcp_mem}, {@code tcp_rmem} or {@code tcp_wmem}; {@code known} is false when unreadable. */
-    public record Triple(long min, long middle, long max, boolean known) {
+    record Triple(long min, long middle, long max, boolean known) {
         static final Triple UNKNOWN = new Triple(0, 0, 0, false);
 
         @Override

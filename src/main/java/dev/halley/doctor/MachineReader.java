@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * this machine, a directory of fake {@code proc/...} files in tests. A missing or malformed file
  * leaves its value unknown; reading never fails.
  */
-public final class MachineReader {
+final class MachineReader {
 
     private static final Pattern OPEN_FILES = Pattern.compile("^Max open files\\s+(\\S+)\\s+(\\S+)", Pattern.MULTILINE);
     private static final Pattern CAP_EFF = Pattern.compile("^CapEff:\\s+([0-9a-fA-F]+)", Pattern.MULTILINE);
@@ -25,11 +25,11 @@ public final class MachineReader {
 
     private final Path root;
 
-    public MachineReader(Path root) {
+    MachineReader(Path root) {
         this.root = root;
     }
 
-    public MachineLimits read() {
+    MachineLimits read() {
         Optional<String> limits = text("proc/self/limits");
         OptionalLong soft = OptionalLong.empty();
         OptionalLong hard = OptionalLong.empty();

@@ -9,9 +9,9 @@ package dev.halley.doctor;
  * @param clientsOnThisHost whether the clients run on this machine too (a loopback test), so
  *        their sockets, ports and memory count here as well
  */
-public record Target(long connections, int serverProcesses, long perProcessFdCap, boolean clientsOnThisHost) {
+record Target(long connections, int serverProcesses, long perProcessFdCap, boolean clientsOnThisHost) {
 
-    public Target {
+    Target {
         if (connections < 1 || connections > 100_000_000) {
             throw new IllegalArgumentException("--connections must be between 1 and 100000000, got " + connections);
         }
