@@ -8,9 +8,10 @@ import dev.halley.hub.Hub;
  *
  * @param subscriberTokens null when subscribing is open
  * @param startedAtMillis wall-clock start, for uptime in {@code /status}
+ * @param metrics the meters {@code /metrics} exposes
  */
 record Node(Hub hub, ServerOptions options, EdgeCounters counters, PublishGuard publishGuard,
-            SubscriberTokens subscriberTokens, OriginPolicy origins, long startedAtMillis) {
+            SubscriberTokens subscriberTokens, OriginPolicy origins, long startedAtMillis, NodeMetrics metrics) {
 
     Limits limits() {
         return options.limits();
