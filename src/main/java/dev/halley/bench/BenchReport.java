@@ -11,7 +11,7 @@ import org.HdrHistogram.Histogram;
  */
 public record BenchReport(String schema, String scenario, String transport, int concurrency, int procs, String subUrl,
         String pubUrl, String startedAt, double timeTakenSeconds, Connections connections, Publish publish,
-        Delivery delivery, Requests requests, Server server, List<Step> steps, List<Sample> timeline) {
+        Delivery delivery, Requests requests, Server server, Client client, List<Step> steps, List<Sample> timeline) {
 
     public static final String SCHEMA = "halley-bench/1";
 
@@ -45,6 +45,13 @@ public record BenchReport(String schema, String scenario, String transport, int 
     public record Server(List<Integer> pids, Long rssBeforeBytes, Long rssLoadedBytes, Long rssAfterBytes,
             Double cpuSeconds, Long bytesPerConnection, Long heapUsedBeforeBytes, Long heapUsedLoadedBytes,
             Long heapBytesPerConnection) {
+    }
+
+    /**
+     * The bench's own cost: resident memory of the processes holding connections, summed, taken
+     * just before they closed them; null when unreadable.
+     */
+    public record Client(Long rssBytes, Long bytesPerConnection) {
     }
 
     /** One offered publish rate and what was sustained during it. */

@@ -126,7 +126,7 @@ final class BenchRun {
         long start = System.nanoTime();
         publisher.startStep(rate);
         waitUntil(() -> false, start + options.duration().toNanos());
-        Publisher.Snapshot after = publisher.snapshot();
+        Publisher.Snapshot after = publisher.endStep();
         double seconds = (System.nanoTime() - start) / 1e9;
         long accepted = after.accepted() - before.accepted();
         long deliveries = fleet.progress().deliveries() - deliveriesBefore;
@@ -184,7 +184,9 @@ final class BenchRun {
         long outOfOrder = 0;
         long unexpected = 0;
         long requests = 0;
+        Long clientRss = 0L;
         for (WorkerResult r : results) {
+            clientRss = clientRss == null || r.rssBytes() == null ? null : clientRss + r.rssBytes();
             connect.add(Histograms.decode(r.connectHistogram()));
             latency.add(Histograms.decode(r.latencyHistogram()));
             r.failures().forEach((k, v) -> failed.merge(k, v, Long::sum));
@@ -219,7 +221,9 @@ final class BenchRun {
                 failedTotal, deliveries);
         return new BenchReport(BenchReport.SCHEMA, options.scenario().word(), options.transport().word(), options.connections(),
                 options.procs(), options.subUrl(), published == null ? null : publishTarget(), startedAt, taken, connections,
-                publish, delivery, polls, server, steps, List.copyOf(timeline));
+                publish, delivery, polls, server,
+                new BenchReport.Client(clientRss, clientRss == null || standing == 0 ? null : clientRss / standing), steps,
+                List.copyOf(timeline));
     }
 
     private String publishTarget() {

@@ -29,9 +29,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
@@ -44,8 +46,10 @@ import java.util.concurrent.TimeUnit;
  * on one event loop; the coordinator reads the figures only through {@link #snapshot()}, which
  * runs on that loop too.
  *
- * <p>A message that cannot be sent because every connection is busy waits in a bounded queue; past
- * that bound it is counted as not sent, so the report shows offered versus sustained honestly.
+ * <p>Every client or channel is pinned to one connection ({@code target % connections}), so its
+ * messages reach the server in number order and "out of order" at a subscriber means the server
+ * reordered. A message whose connection is busy waits in that connection's queue; past a bound
+ * over all queues it is counted as not sent, so the report shows offered versus sustained honestly.
  */
 final class Publisher implements AutoCloseable {
 
@@ -66,9 +70,11 @@ final class Publisher implements AutoCloseable {
     private final UrlTemplate pubUrl;
     private final boolean megacomet;
     private final SplittableRandom random = new SplittableRandom();
-    private final ArrayDeque<Connection> idle = new ArrayDeque<>();
-    private final ArrayDeque<Integer> queued = new ArrayDeque<>();
+    private final List<ArrayDeque<Integer>> queues = new ArrayList<>();
+    private final Connection[] idle;
+    private int queued;
     private final long[] sendNanos;
+    private final int[] targets;
     private final BitSet accepted = new BitSet();
     private final Map<FailureCause, Long> failures = new EnumMap<>(FailureCause.class);
     private int next;
@@ -81,6 +87,7 @@ final class Publisher implements AutoCloseable {
     private int rate;
     private long stepStartNanos;
     private long stepOffered;
+    private long stepQuota;
     private ScheduledFuture<?> ticker;
     private Channel managerChannel;
 
@@ -88,7 +95,12 @@ final class Publisher implements AutoCloseable {
         this.options = options;
         this.messages = (int) options.offeredMessages();
         this.sendNanos = new long[messages];
+        this.targets = new int[messages];
         this.megacomet = !options.pubMegacomet().isEmpty();
+        this.idle = new Connection[options.pubConcurrency()];
+        for (int i = 0; i < options.pubConcurrency(); i++) {
+            queues.add(new ArrayDeque<>());
+        }
         for (FailureCause c : FailureCause.values()) {
             failures.put(c, 0L);
         }
@@ -125,7 +137,7 @@ final class Publisher implements AutoCloseable {
             this.pubUrl = UrlTemplate.parse("--pub-url", options.pubUrl());
             this.remote = new InetSocketAddress(pubUrl.resolve("--pub-url", options.allowRemote()), pubUrl.port());
             for (int i = 0; i < options.pubConcurrency(); i++) {
-                new Connection().open();
+                new Connection(i).open();
             }
         }
     }
@@ -134,12 +146,22 @@ final class Publisher implements AutoCloseable {
     void startStep(int perSecond) {
         loop.submit(() -> {
             rate = perSecond;
+            stepQuota = perSecond * options.duration().toMillis() / 1000;
             stepStartNanos = System.nanoTime();
             stepOffered = 0;
             if (ticker == null) {
                 ticker = loop.scheduleAtFixedRate(this::tick, 0, TICK_MICROS, TimeUnit.MICROSECONDS);
             }
         }).syncUninterruptibly();
+    }
+
+    /** Offers what the step still owes, pauses offering, and returns the figures at that moment. */
+    Snapshot endStep() {
+        return CompletableFuture.supplyAsync(() -> {
+            finishStep();
+            rate = 0;
+            return figures();
+        }, loop).join();
     }
 
     void stopOffering() {
@@ -152,11 +174,13 @@ final class Publisher implements AutoCloseable {
     }
 
     Snapshot snapshot() {
-        return CompletableFuture.supplyAsync(() -> {
-            Map<String, Long> f = new LinkedHashMap<>();
-            failures.forEach((k, v) -> f.put(k.word, v));
-            return new Snapshot(offered, sent, acceptedCount, notSent, inFlight + queued.size(), f);
-        }, loop).join();
+        return CompletableFuture.supplyAsync(this::figures, loop).join();
+    }
+
+    private Snapshot figures() {
+        Map<String, Long> f = new LinkedHashMap<>();
+        failures.forEach((k, v) -> f.put(k.word, v));
+        return new Snapshot(offered, sent, acceptedCount, notSent, inFlight + queued, f);
     }
 
     /** Messages numbered so far (a bound for the ledgers). */
@@ -173,26 +197,38 @@ final class Publisher implements AutoCloseable {
         return CompletableFuture.supplyAsync(sendNanos::clone, loop).join();
     }
 
-    /** The client index or channel number message {@code msgNo} was addressed to. */
+    /** The client index or channel number message {@code msgNo} is addressed to, chosen once. */
     private int target(int msgNo) {
-        return options.scenario() == Scenario.FANOUT ? msgNo % options.channels() : random.nextInt(options.connections());
+        return targets[msgNo];
     }
 
     private void tick() {
         if (rate == 0) {
             return;
         }
-        long due = (long) ((double) rate * (System.nanoTime() - stepStartNanos) / 1e9);
+        offerUpTo(Math.min(stepQuota, (long) ((double) rate * (System.nanoTime() - stepStartNanos) / 1e9)));
+    }
+
+    /** Offers what the step still owes: the coordinator's clock may end a step a tick before ours does. */
+    private void finishStep() {
+        if (rate > 0) {
+            offerUpTo(stepQuota);
+        }
+    }
+
+    private void offerUpTo(long due) {
         while (stepOffered < due && next < messages) {
             stepOffered++;
             offered++;
             int msgNo = next++;
+            targets[msgNo] = options.scenario() == Scenario.FANOUT ? msgNo % options.channels() : random.nextInt(options.connections());
             if (megacomet) {
                 sendManager(msgNo);
-            } else if (queued.size() >= MAX_QUEUED) {
+            } else if (queued >= MAX_QUEUED) {
                 notSent++;
             } else {
-                queued.add(msgNo);
+                queued++;
+                queues.get(targets[msgNo] % queues.size()).add(msgNo);
             }
         }
         if (megacomet) {
@@ -202,8 +238,13 @@ final class Publisher implements AutoCloseable {
     }
 
     private void dispatch() {
-        while (!idle.isEmpty() && !queued.isEmpty()) {
-            idle.poll().send(queued.poll());
+        for (int slot = 0; slot < idle.length; slot++) {
+            if (idle[slot] != null && !queues.get(slot).isEmpty()) {
+                Connection c = idle[slot];
+                idle[slot] = null;
+                queued--;
+                c.send(queues.get(slot).poll());
+            }
         }
     }
 
@@ -233,9 +274,14 @@ final class Publisher implements AutoCloseable {
     /** One keep-alive publish connection; lives on the publisher loop. */
     private final class Connection extends SimpleChannelInboundHandler<FullHttpResponse> {
 
+        private final int slot;
         private Channel channel;
         private int msgNo = -1;
         private ScheduledFuture<?> deadline;
+
+        Connection(int slot) {
+            this.slot = slot;
+        }
 
         void open() {
             bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
@@ -245,7 +291,7 @@ final class Publisher implements AutoCloseable {
                 }
             }).connect(remote).addListener(f -> {
                 if (f.isSuccess()) {
-                    idle.add(this);
+                    idle[slot] = this;
                     dispatch();
                 } else {
                     failed(FailureCause.of(f.cause(), false));
@@ -256,7 +302,7 @@ final class Publisher implements AutoCloseable {
 
         private void reopenLater() {
             if (reconnects++ < MAX_RECONNECTS) {
-                loop.schedule(() -> new Connection().open(), 100, TimeUnit.MILLISECONDS);
+                loop.schedule(() -> new Connection(slot).open(), 100, TimeUnit.MILLISECONDS);
             }
         }
 
@@ -306,13 +352,15 @@ final class Publisher implements AutoCloseable {
                 failed(FailureCause.NON_2XX);
             }
             msgNo = -1;
-            idle.add(this);
+            idle[slot] = this;
             dispatch();
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            idle.remove(this);
+            if (idle[slot] == this) {
+                idle[slot] = null;
+            }
             if (msgNo >= 0) {
                 deadline.cancel(false);
                 inFlight--;

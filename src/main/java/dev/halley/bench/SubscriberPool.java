@@ -17,6 +17,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.BitSet;
@@ -284,6 +285,7 @@ final class SubscriberPool implements AutoCloseable {
      * @param readyPerChannel fanout's per-channel subscribers when publishing began
      */
     WorkerResult stop(int standingAtStop, int[] readyPerChannel) {
+        Long rss = ownRss();
         stopping = true;
         if (opener != null) {
             opener.cancel(false);
@@ -307,7 +309,15 @@ final class SubscriberPool implements AutoCloseable {
                 Histograms.encode(connectTotal), Histograms.encode(latencyTotal), deliveries.sum(), duplicates.sum(),
                 outOfOrder.sum(), unexpected.sum(), requests.sum(), fanout ? "" : ledger.bitsBase64(),
                 fanout ? ledger.counts(messages) : new int[0], fanout ? ledger.lastNanos(messages) : new long[0],
-                readyPerChannel);
+                readyPerChannel, rss);
+    }
+
+    private static Long ownRss() {
+        try {
+            return ServerProbe.rssBytes((int) ProcessHandle.current().pid());
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     @Override

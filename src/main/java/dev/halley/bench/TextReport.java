@@ -50,6 +50,10 @@ final class TextReport {
             line(b, "Server heap used:", mib(s.heapUsedBeforeBytes()) + " before, " + mib(s.heapUsedLoadedBytes()) + " loaded"
                     + (s.heapBytesPerConnection() == null ? "" : ", " + s.heapBytesPerConnection() + " bytes/connection"));
         }
+        if (r.client().rssBytes() != null) {
+            line(b, "Bench RSS:", mib(r.client().rssBytes()) + " in " + r.procs() + " process(es)"
+                    + (r.client().bytesPerConnection() == null ? "" : ", " + r.client().bytesPerConnection() + " bytes/connection"));
+        }
         for (BenchReport.Step step : r.steps()) {
             b.append(fmt("Step: offered %d/s  sustained %.1f/s  deliveries %.1f/s  (%.1f s)%n", step.offeredPerSecond(),
                     step.sustainedPerSecond(), step.deliveriesPerSecond(), step.seconds()));

@@ -22,9 +22,11 @@ import java.util.Map;
  * @param fanoutCounts fanout: subscribers that received each message
  * @param fanoutLastNanos fanout: {@code System.nanoTime()} of each message's latest delivery
  * @param readyPerChannel fanout: subscribed connections per channel when publishing began
+ * @param rssBytes this process's resident memory with its connections open, or null if unreadable
  */
 record WorkerResult(int worker, int connections, int attempted, int standing, int everReady,
         Map<String, Long> failures, String connectHistogram, String latencyHistogram, long deliveries,
         long duplicates, long outOfOrder, long unexpected, long requests, String deliveredBits,
-        int[] fanoutCounts, long[] fanoutLastNanos, int[] readyPerChannel) {
+        int[] fanoutCounts, long[] fanoutLastNanos, int[] readyPerChannel,
+        Long rssBytes) {
 }
