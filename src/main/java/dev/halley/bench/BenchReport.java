@@ -60,8 +60,8 @@ public record BenchReport(String schema, String scenario, String transport, int 
     }
 
     /** One sample of the timeline, about a second apart. */
-    public record Sample(double second, long standing, long attempted, long failed, double deliveriesPerSecond,
-            double publishesPerSecond) {
+    public record Sample(double second, long standing, long attempted, long failed, double connectsPerSecond,
+            double deliveriesPerSecond, double publishesPerSecond) {
     }
 
     /** A latency distribution in microseconds; everything but {@code count} is null when it is 0. */

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.HdrHistogram.Histogram;
@@ -34,6 +35,7 @@ final class BenchRun {
     private long lastSampleNanos;
     private long lastDeliveries;
     private long lastAccepted;
+    private long lastAttempted;
 
     /**
      * @param workerArgs the bench arguments handed to child processes (with a fixed {@code --id-prefix})
@@ -159,13 +161,16 @@ final class BenchRun {
         double dt = Math.max(1e-3, (now - lastSampleNanos) / 1e9);
         double deliveriesPerSecond = (p.deliveries() - lastDeliveries) / dt;
         double publishesPerSecond = (acceptedNow - lastAccepted) / dt;
+        double connectsPerSecond = (p.attempted() - lastAttempted) / dt;
+        lastAttempted = p.attempted();
         lastSampleNanos = now;
         lastDeliveries = p.deliveries();
         lastAccepted = acceptedNow;
         double second = (now - startNanos) / 1e9;
-        timeline.add(new BenchReport.Sample(second, p.standing(), p.attempted(), p.failures(), deliveriesPerSecond, publishesPerSecond));
-        progressLine.show(String.format("%6.1fs  connections %d/%d  failed %d  publish %.0f/s  deliveries %.0f/s",
-                second, p.standing(), options.connections(), p.failures(), publishesPerSecond, deliveriesPerSecond));
+        timeline.add(new BenchReport.Sample(second, p.standing(), p.attempted(), p.failures(), connectsPerSecond,
+                deliveriesPerSecond, publishesPerSecond));
+        progressLine.show(String.format(Locale.ROOT, "%6.1fs  connections %d/%d  connecting %.0f/s  errors %d  publish %.0f/s  deliveries %.0f/s",
+                second, p.standing(), options.connections(), connectsPerSecond, p.failures(), publishesPerSecond, deliveriesPerSecond));
     }
 
     private BenchReport report(String startedAt, double taken, List<WorkerResult> results, long standing, int[] readyPerChannel,

@@ -44,7 +44,7 @@ class BenchHalleyTest {
     @Test
     void idleHoldsEveryConnectionAndTimesEachSubscription() {
         JsonNode r = BenchCli.run(dir, "--scenario", "idle", "--connections", "300", "--rate", "3000", "--hold", "1s",
-                "--sub-url", base + "/sub/client/{id}", "--server-pid", Long.toString(ProcessHandle.current().pid()),
+                "--source", "127.0.0.2-127.0.0.4", "--sub-url", base + "/sub/client/{id}", "--server-pid", Long.toString(ProcessHandle.current().pid()),
                 "--server-status", base + "/status");
         JsonNode c = r.path("connections");
         assertThat(c.path("standing").asLong()).isEqualTo(300);
