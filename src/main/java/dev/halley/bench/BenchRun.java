@@ -211,7 +211,7 @@ final class BenchRun {
         BenchReport.Delivery delivery = null;
         if (published != null) {
             publish = new BenchReport.Publish(published.offered(), published.sent(), published.accepted(), published.notSent(),
-                    published.failures(), published.accepted() / (options.duration().toNanos() * options.steps().size() / 1e9));
+                    published.failures(), deliverySeconds > 0 ? published.accepted() / deliverySeconds : null);
             delivery = options.scenario() == Scenario.FANOUT
                     ? fanoutDelivery(results, readyPerChannel, accepted, sendNanos, latency, duplicates, outOfOrder, unexpected, deliverySeconds)
                     : mailboxDelivery(results, accepted, latency, duplicates, outOfOrder, unexpected, deliverySeconds);
