@@ -8,6 +8,7 @@ import dev.halley.edge.HalleyServer;
 import dev.halley.edge.Limits;
 import dev.halley.edge.MegaCometOptions;
 import dev.halley.edge.ServerOptions;
+import io.netty.channel.ChannelException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code halley server}: runs one node until it is stopped (SIGTERM or Ctrl-C). */
-@Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
         description = "Run a Halley node (embedded broker unless told otherwise).")
 final class ServerCommand implements Callable<Integer> {
 
@@ -105,7 +106,13 @@ final class ServerCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        HalleyServer server = HalleyServer.start(options, shards -> new LocalBroker(shards, options.broker(), Clock.systemUTC()));
+        HalleyServer server;
+        try {
+            server = HalleyServer.start(options, shards -> new LocalBroker(shards, options.broker(), Clock.systemUTC()));
+        } catch (ChannelException e) {
+            spec.commandLine().getErr().println("halley server: " + e.getMessage());
+            return 1;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

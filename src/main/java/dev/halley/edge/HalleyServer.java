@@ -5,6 +5,8 @@ import dev.halley.broker.Shards;
 import dev.halley.hub.Hub;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -21,7 +23,9 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.EventExecutor;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -137,20 +141,45 @@ public final class HalleyServer implements AutoCloseable {
     /** Binds one port in the accept mode in force; returns the port bound. */
     private int bind(int requestedPort, ChannelInitializer<SocketChannel> initializer) throws InterruptedException {
         if (acceptMode() == AcceptMode.SINGLE) {
-            Channel ch = bootstrap(loops.next(), loops, initializer).bind(options.bind(), requestedPort).sync().channel();
-            listeners.add(ch);
+            Channel ch = listen(bootstrap(loops.next(), loops, initializer), requestedPort);
             return ((InetSocketAddress) ch.localAddress()).getPort();
         }
+        requireUnused(requestedPort);
         int bound = requestedPort;
         for (EventExecutor e : loops) {
             EventLoop loop = (EventLoop) e;
             ServerBootstrap b = bootstrap(loop, loop, initializer).option(EpollChannelOption.SO_REUSEPORT, true);
-            Channel ch = b.bind(options.bind(), bound).sync().channel();
-            listeners.add(ch);
+            Channel ch = listen(b, bound);
             // Port 0 picks a free port once; every other loop must join that same port.
             bound = ((InetSocketAddress) ch.localAddress()).getPort();
         }
         return bound;
+    }
+
+    /**
+     * {@code SO_REUSEPORT} lets any process of the same user join a port, so a second node started
+     * on a busy port would silently take half of its connections and mailboxes. A plain bind, which
+     * no listener tolerates, proves the port is unused first.
+     */
+    private void requireUnused(int port) {
+        if (port == 0) {
+            return;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress(options.bind(), port));
+        } catch (IOException e) {
+            throw new ChannelException("cannot listen on " + options.bind() + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Binds, or throws a {@link ChannelException} that says which address could not be had and why. */
+    private Channel listen(ServerBootstrap bootstrap, int port) throws InterruptedException {
+        ChannelFuture bound = bootstrap.bind(options.bind(), port).await();
+        if (!bound.isSuccess()) {
+            throw new ChannelException("cannot listen on " + options.bind() + ":" + port + ": " + bound.cause().getMessage(), bound.cause());
+        }
+        listeners.add(bound.channel());
+        return bound.channel();
     }
 
     private ServerBootstrap bootstrap(EventLoopGroup acceptor, EventLoopGroup workers, ChannelInitializer<SocketChannel> initializer) {
@@ -174,6 +203,8 @@ public final class HalleyServer implements AutoCloseable {
         }
         broker.close();
         loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
-        log.info("event=stopped port={}", port);
+        if (port != 0) {
+            log.info("event=stopped port={}", port);
+        }
     }
 }
