@@ -51,7 +51,11 @@ final class BenchRun {
     BenchReport run() throws InterruptedException {
         String startedAt = Instant.now().toString();
         ServerProbe probe = new ServerProbe(options.serverPids(), options.statusUrl(), options.allowRemote());
+        // Refuse a bad target before any process or connection is started.
         UrlTemplate.parse("--sub-url", options.subUrl()).resolve("--sub-url", options.allowRemote());
+        if (options.scenario().publishes() && options.pubMegacomet().isEmpty()) {
+            UrlTemplate.parse("--pub-url", options.pubUrl()).resolve("--pub-url", options.allowRemote());
+        }
         ServerProbe.Reading before = probe.read();
         log.info("event=bench_start scenario={} transport={} connections={} procs={}", options.scenario().word(),
                 options.transport().word(), options.connections(), options.procs());

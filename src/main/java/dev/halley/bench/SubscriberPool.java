@@ -36,7 +36,7 @@ import org.HdrHistogram.Recorder;
  * rate, keeps them subscribed, and counts what arrives. All connections live on a few Netty event
  * loops; a connection costs one {@link Subscriber} plus its channel and HTTP codec.
  */
-final class SubscriberPool implements AutoCloseable {
+final class SubscriberPool {
 
     private static final long OPEN_TICK_MILLIS = 10;
     private static final int MAX_POLL_ANSWER_BYTES = 1 << 20;
@@ -317,13 +317,6 @@ final class SubscriberPool implements AutoCloseable {
             return ServerProbe.rssBytes((int) ProcessHandle.current().pid());
         } catch (IOException | RuntimeException e) {
             return null;
-        }
-    }
-
-    @Override
-    public void close() {
-        if (!stopping) {
-            stop(0, new int[0]);
         }
     }
 }

@@ -20,6 +20,14 @@ class BenchOptionsTest {
     }
 
     @Test
+    void refusesANonLoopbackPublishTarget() {
+        BenchCli.Outcome o = BenchCli.execute("--scenario", "direct", "--sub-url", "http://127.0.0.1:9/sub/client/{id}",
+                "--pub-url", "http://10.11.12.13:8080/pub/client/{id}");
+        assertThat(o.exitCode()).isEqualTo(2);
+        assertThat(o.err()).contains("--pub-url: 10.11.12.13", "is not a loopback address");
+    }
+
+    @Test
     void statesTheRuleOfABadOption() {
         BenchCli.Outcome o = BenchCli.execute("--rate", "0");
         assertThat(o.exitCode()).isEqualTo(2);
