@@ -109,9 +109,9 @@ public final class HalleyServer implements AutoCloseable {
             server.close();
             throw e;
         }
-        log.info("event=started bind={} port={} loops={} transport={} accept={} broker={}", options.bind(), server.port,
+        log.info("event=started bind={} port={} loops={} transport={} accept={} tls={} broker={}", options.bind(), server.port,
                 options.loops(), server.epoll ? "epoll" : "nio", server.acceptMode().name().toLowerCase(),
-                server.broker.getClass().getSimpleName());
+                server.tls == null ? "off" : server.tls.getClass().getSimpleName(), server.broker.getClass().getSimpleName());
         return server;
     }
 
