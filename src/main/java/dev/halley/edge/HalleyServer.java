@@ -161,7 +161,7 @@ public final class HalleyServer implements AutoCloseable {
     }
 
     /** Binds one port in the accept mode in force; returns the port bound. */
-    private int bind(String host, int requestedPort, ChannelInitializer<SocketChannel> initializer) throws InterruptedException {
+    private int bind(String host, int requestedPort, ChannelInitializer<? extends Channel> initializer) throws InterruptedException {
         if (acceptMode() == AcceptMode.SINGLE) {
             Channel ch = listen(bootstrap(loops.next(), loops, initializer), host, requestedPort);
             return ((InetSocketAddress) ch.localAddress()).getPort();
@@ -204,7 +204,7 @@ public final class HalleyServer implements AutoCloseable {
         return bound.channel();
     }
 
-    private ServerBootstrap bootstrap(EventLoopGroup acceptor, EventLoopGroup workers, ChannelInitializer<SocketChannel> initializer) {
+    private ServerBootstrap bootstrap(EventLoopGroup acceptor, EventLoopGroup workers, ChannelInitializer<? extends Channel> initializer) {
         Class<? extends ServerChannel> channel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         int high = options.limits().maxOutboundBytes();
         return new ServerBootstrap()
