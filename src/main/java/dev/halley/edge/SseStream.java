@@ -34,6 +34,10 @@ final class SseStream extends ChannelInboundHandlerAdapter implements StreamSess
     private static final ByteBuf HEARTBEAT = Unpooled.unreleasableBuffer(
             Unpooled.copiedBuffer(":hb\n\n", StandardCharsets.US_ASCII).asReadOnly());
 
+    /** Events of single-subscription streams, whose id is the message's: the same bytes for all of them. */
+    private static final SharedEncoding SINGLE_TOPIC_EVENTS =
+            new SharedEncoding((buf, m) -> writeEvent(buf, m.id().toString(), m));
+
     private final Node node;
     private final StreamSession session;
     private ChannelHandlerContext ctx;
@@ -108,13 +112,22 @@ final class SseStream extends ChannelInboundHandlerAdapter implements StreamSess
 
     @Override
     public void message(Message message, String eventId) {
+        if (eventId == null) {
+            ctx.write(new DefaultHttpContent(SINGLE_TOPIC_EVENTS.retainedFor(message)));
+            return;
+        }
         ByteBuf buf = ctx.alloc().buffer(eventId.length() + message.json().length + 96);
+        writeEvent(buf, eventId, message);
+        ctx.write(new DefaultHttpContent(buf));
+    }
+
+    /** {@code id: <eventId>}, {@code data: <envelope>}, blank line. */
+    private static void writeEvent(ByteBuf buf, String eventId, Message message) {
         buf.writeCharSequence("id: ", StandardCharsets.US_ASCII);
         buf.writeCharSequence(eventId, StandardCharsets.US_ASCII);
         buf.writeCharSequence("\ndata: ", StandardCharsets.US_ASCII);
         Envelopes.writeMessage(buf, message, false);
         buf.writeCharSequence("\n\n", StandardCharsets.US_ASCII);
-        ctx.write(new DefaultHttpContent(buf));
     }
 
     @Override

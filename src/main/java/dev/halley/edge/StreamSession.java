@@ -29,6 +29,11 @@ final class StreamSession {
     interface Sink {
         void gap(Topic topic, MessageId cursor, String eventId);
 
+        /**
+         * Writes one message. {@code eventId} is null when the connection has a single
+         * subscription: the event id is then the message's own id, the same for every subscriber,
+         * so the sink may share one encoding among them.
+         */
         void message(Message message, String eventId);
 
         void flush();
@@ -173,7 +178,7 @@ final class StreamSession {
                 return false;
             }
             cursor = m.id();
-            sink.message(m, eventId());
+            sink.message(m, feeds.size() == 1 ? null : eventId());
             return true;
         }
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.halley.message.Message;
 import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -28,6 +27,8 @@ import java.util.concurrent.TimeUnit;
  * in. Replaces the router once the handshake is answered.
  */
 final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame> implements StreamSession.Sink {
+
+    private static final SharedEncoding FRAMES = new SharedEncoding((buf, m) -> Envelopes.writeMessage(buf, m, true));
 
     private final Node node;
     private final WebSocketServerHandshaker handshaker;
@@ -193,9 +194,8 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame> 
 
     @Override
     public void message(Message message, String eventId) {
-        ByteBuf buf = ctx.alloc().buffer(message.json().length + 96);
-        Envelopes.writeMessage(buf, message, true);
-        ctx.write(new TextWebSocketFrame(buf));
+        // Frames carry no per-connection id, so every WebSocket subscriber shares one encoding.
+        ctx.write(new TextWebSocketFrame(FRAMES.retainedFor(message)));
     }
 
     @Override
