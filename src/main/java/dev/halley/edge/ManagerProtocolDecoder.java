@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.CorruptedFrameException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -49,10 +51,26 @@ final class ManagerProtocolDecoder extends ByteToMessageDecoder {
                 }
                 return;
             }
-            String id = in.toString(start + 1, idEnd - start - 1, StandardCharsets.UTF_8);
-            String message = in.toString(idEnd + 1, messageEnd - idEnd - 1, StandardCharsets.UTF_8);
+            String id = utf8(in, start + 1, idEnd - start - 1, "client id");
+            String message = utf8(in, idEnd + 1, messageEnd - idEnd - 1, "message");
             in.readerIndex(messageEnd + 1);
             out.add(new Publication(id, message));
+        }
+    }
+
+    /**
+     * Decodes strictly: invalid UTF-8 refuses the frame, as the HTTP publish API refuses a body
+     * that is not UTF-8, rather than altering the message with replacement characters.
+     */
+    private static String utf8(ByteBuf in, int index, int length, String what) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(in.nioBuffer(index, length))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw corrupt(in, what + " is not valid UTF-8");
         }
     }
 

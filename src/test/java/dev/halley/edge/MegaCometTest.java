@@ -64,9 +64,14 @@ class MegaCometTest {
                 badName.setSoTimeout(5000);
                 assertThat(badName.getInputStream().read()).isEqualTo(-1);
             }
+            try (Socket badText = new Socket("127.0.0.1", s.server().megacometManagerPort())) {
+                badText.getOutputStream().write(new byte[] {2, 'd', 0, (byte) 0xC3, (byte) 0x28, 0});
+                badText.setSoTimeout(5000);
+                assertThat(badText.getInputStream().read()).as("invalid UTF-8 is refused, not altered").isEqualTo(-1);
+            }
             good.getOutputStream().write(frame("carol", "fine"));
             awaitPublished(s, 1);
-            assertThat(TestServer.json(s.get("/status").body()).at("/connections/rejected/bad_request").asInt()).isEqualTo(2);
+            assertThat(TestServer.json(s.get("/status").body()).at("/connections/rejected/bad_request").asInt()).isEqualTo(3);
         }
     }
 
