@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 /** {@code java -jar halley.jar <command>}: the entry point. */
 @Command(name = "halley", mixinStandardHelpOptions = true, versionProvider = Halley.Version.class,
         description = "A comet (HTTP push) server for the JVM: long-poll, SSE and WebSocket on one port.",
-        subcommands = {ServerCommand.class, PublishCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServerCommand.class, PublishCommand.class, ClusterCommand.class, DrainCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Halley {
 
     public static void main(String[] args) {

@@ -22,10 +22,15 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +54,9 @@ public final class HalleyServer implements AutoCloseable {
     private final List<Channel> listeners = new ArrayList<>();
     private final boolean epoll;
     private int port;
+    private final AtomicBoolean drainStarted = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
     private HalleyServer(ServerOptions options, Function<Shards, Broker> brokerFactory) {
         this.options = options;
@@ -60,7 +68,7 @@ public final class HalleyServer implements AutoCloseable {
         Shards shards = new Shards(executors);
         this.broker = brokerFactory.apply(shards);
         this.hub = new Hub(shards, broker);
-        this.node = new Node(hub, options, new EdgeCounters(executors), System.currentTimeMillis());
+        this.node = new Node(hub, options, new EdgeCounters(executors), System.currentTimeMillis(), new NodeAdmin());
     }
 
     /**
@@ -154,14 +162,78 @@ public final class HalleyServer implements AutoCloseable {
                 .childHandler(initializer);
     }
 
+    /** Connections open now, across every loop. */
+    public int connections() {
+        return node.counters().open();
+    }
+
+    /** Adds a section to {@code GET /status}, e.g. the cluster view; {@code section} must not block. */
+    public void statusSection(String name, Supplier<Object> section) {
+        node.admin().statusSection(name, section);
+    }
+
+    /** What {@code POST /admin/drain} does; without it that endpoint answers 503. */
+    public void onAdminDrain(Runnable action) {
+        node.admin().onDrainRequest(action);
+    }
+
+    /** Completes once the node is closed, by {@link #close} or at the end of {@link #drain}. */
+    public CompletionStage<Void> terminated() {
+        return terminated;
+    }
+
+    /**
+     * Stops accepting, asks every open connection to finish (SSE: a {@code retry:} field and the end
+     * of the stream; WebSocket: close 1012; a held long-poll: answered with its cursor; idle
+     * keep-alive: closed), waits for them at most {@code timeout}, closes whatever is left and then
+     * the node. Runs on its own thread; calling it again returns the same completion.
+     */
+    public CompletionStage<Void> drain(Duration timeout) {
+        if (drainStarted.compareAndSet(false, true)) {
+            Thread drainer = new Thread(() -> runDrain(timeout), "halley-drain");
+            drainer.start();
+        }
+        return terminated;
+    }
+
+    private void runDrain(Duration timeout) {
+        long startNanos = System.nanoTime();
+        long deadline = startNanos + timeout.toNanos();
+        node.admin().markDraining();
+        log.info("event=drain_started port={} connections={} timeout_ms={}", port, node.admin().connections().size(), timeout.toMillis());
+        for (Channel ch : listeners) {
+            ch.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        }
+        for (Channel ch : node.admin().connections()) {
+            ch.pipeline().fireUserEventTriggered(NodeAdmin.DRAIN);
+        }
+        try {
+            while (!node.admin().connections().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        int left = node.admin().connections().size();
+        node.admin().connections().close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        log.info("event=drain_finished port={} forced_closed={} millis={}", port, left,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+        close();
+    }
+
     /** Closes the listening sockets and every connection, then the loops; waits a bounded time. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            terminated.join();
+            return;
+        }
         for (Channel ch : listeners) {
             ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
         broker.close();
         loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         log.info("event=stopped port={}", port);
+        terminated.complete(null);
     }
 }

@@ -21,6 +21,7 @@ final class HttpInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         Limits limits = node.limits();
+        node.admin().track(ch);
         ChannelPipeline p = ch.pipeline();
         p.addLast("gate", gate);
         p.addLast("http", new HttpServerCodec(new HttpDecoderConfig()
