@@ -53,7 +53,9 @@ public final class HalleyServer implements AutoCloseable {
     private final Node node;
     private final List<Channel> listeners = new ArrayList<>();
     private final boolean epoll;
+    private final List<Integer> workerPorts = new ArrayList<>();
     private int port;
+    private int managerPort;
     private final AtomicBoolean drainStarted = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
@@ -83,9 +85,9 @@ public final class HalleyServer implements AutoCloseable {
             server.port = server.bindHttp(options.port());
             if (options.megacomet().enabled()) {
                 for (int p : options.megacomet().workerPorts()) {
-                    server.bindHttp(p);
+                    server.workerPorts.add(server.bindHttp(p));
                 }
-                server.bindManager(options.megacomet().managerPort());
+                server.managerPort = server.bindManager(options.megacomet().managerPort());
             }
         } catch (RuntimeException | InterruptedException e) {
             server.close();
@@ -100,6 +102,16 @@ public final class HalleyServer implements AutoCloseable {
     /** The HTTP port actually bound (useful when started on port 0). */
     public int port() {
         return port;
+    }
+
+    /** The MegaComet worker ports actually bound, in the order configured; empty unless enabled. */
+    public List<Integer> megacometWorkerPorts() {
+        return List.copyOf(workerPorts);
+    }
+
+    /** The MegaComet manager port actually bound; 0 unless enabled. */
+    public int megacometManagerPort() {
+        return managerPort;
     }
 
     public Hub hub() {
@@ -119,10 +131,10 @@ public final class HalleyServer implements AutoCloseable {
         return bind(requestedPort, new HttpInitializer(node));
     }
 
-    private void bindManager(int requestedPort) throws InterruptedException {
+    private int bindManager(int requestedPort) throws InterruptedException {
         int maxId = options.limits().maxNameLength() * 4;
         int maxMessage = options.limits().maxMessageBytes();
-        bind(requestedPort, new ChannelInitializer<SocketChannel>() {
+        return bind(requestedPort, new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
                 ch.pipeline().addLast(new ManagerProtocolDecoder(maxId, maxMessage), new ManagerProtocolHandler(node));

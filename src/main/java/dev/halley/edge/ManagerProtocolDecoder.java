@@ -33,19 +33,19 @@ final class ManagerProtocolDecoder extends ByteToMessageDecoder {
         while (in.isReadable()) {
             int start = in.readerIndex();
             if (in.getByte(start) != PUBLISH) {
-                throw new CorruptedFrameException("a frame starts with byte 2, got " + in.getByte(start));
+                throw corrupt(in, "a frame starts with byte 2, got " + in.getByte(start));
             }
             int idEnd = in.indexOf(start + 1, Math.min(in.writerIndex(), start + 2 + maxIdBytes), (byte) 0);
             if (idEnd < 0) {
                 if (in.writerIndex() - start > maxIdBytes + 1) {
-                    throw new CorruptedFrameException("client id longer than " + maxIdBytes + " bytes");
+                    throw corrupt(in, "client id longer than " + maxIdBytes + " bytes");
                 }
                 return;
             }
             int messageEnd = in.indexOf(idEnd + 1, Math.min(in.writerIndex(), idEnd + 2 + maxMessageBytes), (byte) 0);
             if (messageEnd < 0) {
                 if (in.writerIndex() - idEnd - 1 > maxMessageBytes) {
-                    throw new CorruptedFrameException("message longer than " + maxMessageBytes + " bytes");
+                    throw corrupt(in, "message longer than " + maxMessageBytes + " bytes");
                 }
                 return;
             }
@@ -54,5 +54,11 @@ final class ManagerProtocolDecoder extends ByteToMessageDecoder {
             in.readerIndex(messageEnd + 1);
             out.add(new Publication(id, message));
         }
+    }
+
+    /** Discards the rest of the input, so closing the connection does not decode the same garbage again. */
+    private static CorruptedFrameException corrupt(ByteBuf in, String reason) {
+        in.skipBytes(in.readableBytes());
+        return new CorruptedFrameException(reason);
     }
 }

@@ -45,7 +45,8 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         boolean keepAlive = HttpUtil.isKeepAlive(request);
-        QueryStringDecoder query = new QueryStringDecoder(request.uri());
+        // A semicolon is part of a value here: "callback=a;b" must be refused whole, not read as "a".
+        QueryStringDecoder query = QueryStringDecoder.builder().semicolonIsNormalChar(true).maxParams(64).build(request.uri());
         String path = query.path();
         if (path.equals("/status")) {
             if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {

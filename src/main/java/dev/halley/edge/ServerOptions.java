@@ -48,6 +48,10 @@ public record ServerOptions(String bind, int port, int loops, AcceptMode acceptM
         return new ServerOptions(bind, newPort, loops, acceptMode, limits, pollTimeout, pollTimeoutMax, heartbeat, megacomet, broker);
     }
 
+    public ServerOptions withBind(String newBind) {
+        return new ServerOptions(newBind, port, loops, acceptMode, limits, pollTimeout, pollTimeoutMax, heartbeat, megacomet, broker);
+    }
+
     public ServerOptions withLoops(int newLoops) {
         return new ServerOptions(bind, port, newLoops, acceptMode, limits, pollTimeout, pollTimeoutMax, heartbeat, megacomet, broker);
     }
