@@ -13,6 +13,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -37,8 +38,8 @@ final class RedisScripts {
             if (failure == null) {
                 return CompletableFuture.completedFuture(answer);
             }
-            Throwable cause = failure.getCause() != null && !(failure instanceof RedisNoScriptException) ? failure.getCause() : failure;
-            if (cause instanceof RedisNoScriptException || failure instanceof RedisNoScriptException) {
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            if (cause instanceof RedisNoScriptException) {
                 RedisFuture<List<Object>> byBody = redis.eval(script.body(), ScriptOutputType.MULTI, keys, args);
                 return byBody.toCompletableFuture();
             }
