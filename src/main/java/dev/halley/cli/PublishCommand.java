@@ -22,7 +22,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@code halley publish}: the publish API from a shell. Prints the server's JSON answer; the exit
  * code is 0 for a 2xx, 1 otherwise (the reason is printed), 2 for a usage error.
  */
-@Command(name = "publish", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "publish", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
         description = "Publish a message to a client's mailbox or a channel, or a JSON batch.")
 final class PublishCommand implements Callable<Integer> {
 

@@ -7,14 +7,19 @@ import dev.halley.broker.RedisBroker;
 import dev.halley.broker.Retention;
 import dev.halley.broker.Shards;
 import dev.halley.cluster.ClusterMembership;
-import dev.halley.edge.Durations;
 import dev.halley.edge.AcceptMode;
+import dev.halley.edge.Durations;
 import dev.halley.edge.HalleyServer;
 import dev.halley.edge.Limits;
 import dev.halley.edge.MegaCometOptions;
+import dev.halley.edge.Security;
 import dev.halley.edge.ServerOptions;
+import io.netty.channel.ChannelException;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +33,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code halley server}: runs one node until it is stopped (SIGTERM or Ctrl-C). */
-@Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
         description = "Run a Halley node (embedded broker unless told otherwise).")
 final class ServerCommand implements Callable<Integer> {
 
@@ -92,6 +97,39 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--max-outbound-bytes", defaultValue = "1048576", description = "Unsent bytes after which a slow subscriber is disconnected (default: ${DEFAULT-VALUE}).")
     int maxOutboundBytes;
 
+    @Option(names = "--max-connections-per-address", defaultValue = "100000", description = "Connections from one source address; past it 429 (default: ${DEFAULT-VALUE}).")
+    int maxConnectionsPerAddress;
+
+    @Option(names = "--header-timeout", defaultValue = "10s", description = "Close a connection that has not sent a whole request head this long after connecting or after its last answer (default: ${DEFAULT-VALUE}).")
+    Duration headerTimeout;
+
+    @Option(names = "--publish-key", paramLabel = "KEY", split = ",", description = "Publishing needs Authorization: Bearer KEY (one of these; at least 16 characters). Default: open.")
+    List<String> publishKeys = new ArrayList<>();
+
+    @Option(names = "--publish-key-file", paramLabel = "FILE", description = "File with one publish key per line (kept out of ps and shell history).")
+    Path publishKeyFile;
+
+    @Option(names = "--publish-rate", defaultValue = "0", description = "Publishes per second per publish key, 429 past it; 0: unlimited (default).")
+    int publishRate;
+
+    @Option(names = "--publish-bind", paramLabel = "HOST:PORT", description = "Serve publishing (and status) on this separate address; the main port then refuses to publish.")
+    String publishBind;
+
+    @Option(names = "--subscriber-secret", paramLabel = "SECRET", description = "Subscribing needs an HS256 token signed with this secret (at least 32 bytes). Default: open.")
+    String subscriberSecret;
+
+    @Option(names = "--subscriber-secret-file", paramLabel = "FILE", description = "File holding the subscriber secret.")
+    Path subscriberSecretFile;
+
+    @Option(names = "--allowed-origins", split = ",", paramLabel = "ORIGIN", description = "Browser origins allowed cross-origin (CORS and WebSocket), or *. The server's own origin is always allowed.")
+    List<String> allowedOrigins = new ArrayList<>();
+
+    @Option(names = "--tls-cert", paramLabel = "PEM", description = "Certificate chain for https/wss (with --tls-key).")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "PKCS#8 private key for --tls-cert.")
+    Path tlsKey;
+
     @Option(names = "--poll-batch", defaultValue = "100", description = "Most messages in one long-poll answer (default: ${DEFAULT-VALUE}).")
     int pollBatch;
 
@@ -133,9 +171,14 @@ final class ServerCommand implements Callable<Integer> {
         ClusterMembership membership;
         try {
             server = HalleyServer.start(options, brokers);
-        } catch (IllegalStateException e) {
-            spec.commandLine().getErr().println("halley: cannot start: " + e.getMessage());
+        } catch (ChannelException e) {
+            spec.commandLine().getErr().println("halley server: " + e.getMessage());
             return 1;
+        } catch (IllegalStateException e) {
+            spec.commandLine().getErr().println("halley server: cannot start: " + e.getMessage());
+            return 1;
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         if (cluster) {
             String address = advertisedHost() + ":" + server.port();
@@ -200,12 +243,29 @@ final class ServerCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--accept must be reuseport or single, got " + accept);
         };
         Limits limits = new Limits(maxConnections, maxNameLength, maxMessageBytes, maxHeaderBytes, maxUriBytes,
-                maxSubscriptions, maxOutboundBytes, pollBatch);
+                maxSubscriptions, maxOutboundBytes, pollBatch, maxConnectionsPerAddress, publishRate);
         BrokerOptions broker = new BrokerOptions(new Retention(mailboxTtl, mailboxMax),
                 new Retention(channelTtl, channelHistory), BrokerOptions.DEFAULTS.sweepInterval());
         MegaCometOptions mc = new MegaCometOptions(megacomet, ports(megacometWorkerPorts), megacometManagerPort);
         int loopCount = loops == 0 ? Runtime.getRuntime().availableProcessors() : loops;
-        return new ServerOptions(bind, port, loopCount, mode, limits, pollTimeout, pollTimeoutMax, heartbeat, mc, broker);
+        return new ServerOptions(bind, port, loopCount, mode, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout,
+                mc, broker, security());
+    }
+
+    private Security security() {
+        List<String> keys = new ArrayList<>(publishKeys);
+        String secret = subscriberSecret;
+        try {
+            if (publishKeyFile != null) {
+                Files.readAllLines(publishKeyFile).stream().map(String::strip).filter(l -> !l.isEmpty()).forEach(keys::add);
+            }
+            if (subscriberSecretFile != null) {
+                secret = Files.readString(subscriberSecretFile).strip();
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + e.getMessage());
+        }
+        return new Security(keys, secret, allowedOrigins, tlsCert, tlsKey, publishBind);
     }
 
     /** {@code 8000-8007} or {@code 8000,8001}. */

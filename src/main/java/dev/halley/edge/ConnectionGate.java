@@ -1,29 +1,50 @@
 package dev.halley.edge;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.AttributeKey;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Counts connections and turns away those past {@code --max-connections} with a 503 before they
- * are read. Stateless, so one instance serves every channel.
+ * Counts connections, overall and per source address, and turns away those past
+ * {@code --max-connections} (503) or {@code --max-connections-per-address} (429) before they are
+ * read. Its state is the node's counters and one map, so one instance serves every channel.
  */
 @ChannelHandler.Sharable
 final class ConnectionGate extends ChannelInboundHandlerAdapter {
 
-    private final Node node;
+    private static final AttributeKey<Boolean> COUNTED = AttributeKey.valueOf("halley.counted");
 
-    ConnectionGate(Node node) {
+    private final Node node;
+    private final boolean plainText;
+    private final ConcurrentHashMap<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+
+    /** @param plainText false behind TLS, where a refusal cannot be written before the handshake: it just closes */
+    ConnectionGate(Node node, boolean plainText) {
         this.node = node;
+        this.plainText = plainText;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        if (!node.counters().opened(ctx.channel().eventLoop(), node.limits().maxConnections())) {
-            node.counters().rejected(EdgeCounters.Reject.MAX_CONNECTIONS);
-            ctx.channel().config().setAutoRead(false);
-            ctx.writeAndFlush(Replies.overloaded()).addListener(ChannelFutureListener.CLOSE);
+        ctx.channel().attr(COUNTED).set(Boolean.TRUE);
+        boolean underTotal = node.counters().opened(ctx.channel().eventLoop(), node.limits().maxConnections());
+        InetAddress address = addressOf(ctx);
+        int fromAddress = address == null ? 0
+                : perAddress.computeIfAbsent(address, a -> new AtomicInteger()).incrementAndGet();
+        if (!underTotal) {
+            refuse(ctx, EdgeCounters.Reject.MAX_CONNECTIONS, Replies.refusal(503, "Service Unavailable", "too many connections"));
+            return;
+        }
+        if (fromAddress > node.limits().maxConnectionsPerAddress()) {
+            refuse(ctx, EdgeCounters.Reject.MAX_PER_ADDRESS,
+                    Replies.refusal(429, "Too Many Requests", "too many connections from this address"));
             return;
         }
         super.channelActive(ctx);
@@ -31,7 +52,28 @@ final class ConnectionGate extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        node.counters().closed(ctx.channel().eventLoop());
+        if (ctx.channel().attr(COUNTED).getAndSet(null) != null) {
+            node.counters().closed(ctx.channel().eventLoop());
+            InetAddress address = addressOf(ctx);
+            if (address != null) {
+                perAddress.computeIfPresent(address, (a, n) -> n.decrementAndGet() <= 0 ? null : n);
+            }
+        }
         super.channelInactive(ctx);
+    }
+
+    private void refuse(ChannelHandlerContext ctx, EdgeCounters.Reject cause, ByteBuf answer) {
+        node.counters().rejected(cause);
+        ctx.channel().config().setAutoRead(false);
+        if (plainText) {
+            ctx.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            answer.release();
+            ctx.close();
+        }
+    }
+
+    private static InetAddress addressOf(ChannelHandlerContext ctx) {
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress isa ? isa.getAddress() : null;
     }
 }

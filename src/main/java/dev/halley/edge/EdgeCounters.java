@@ -18,8 +18,14 @@ final class EdgeCounters {
     /** Why a connection or request was turned away; the words appear in {@code /status}. */
     enum Reject {
         MAX_CONNECTIONS("max_connections"),
+        MAX_PER_ADDRESS("max_per_address"),
         BAD_REQUEST("bad_request"),
         TOO_LARGE("too_large"),
+        UNAUTHORIZED("unauthorized"),
+        FORBIDDEN("forbidden"),
+        RATE_LIMITED("rate_limited"),
+        HEADER_TIMEOUT("header_timeout"),
+        DEAD_PEER("dead_peer"),
         SLOW_CONSUMER("slow_consumer");
 
         final String word;

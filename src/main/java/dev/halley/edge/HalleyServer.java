@@ -5,6 +5,8 @@ import dev.halley.broker.Shards;
 import dev.halley.hub.Hub;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -20,8 +22,11 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.EventExecutor;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +59,9 @@ public final class HalleyServer implements AutoCloseable {
     private final List<Channel> listeners = new ArrayList<>();
     private final boolean epoll;
     private final List<Integer> workerPorts = new ArrayList<>();
+    private final SslContext tls;
     private int port;
+    private int publishPort;
     private int managerPort;
     private final AtomicBoolean drainStarted = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -70,7 +77,12 @@ public final class HalleyServer implements AutoCloseable {
         Shards shards = new Shards(executors);
         this.broker = brokerFactory.apply(shards);
         this.hub = new Hub(shards, broker);
-        this.node = new Node(hub, options, new EdgeCounters(executors), System.currentTimeMillis(), new NodeAdmin());
+        Security security = options.security();
+        this.node = new Node(hub, options, new EdgeCounters(executors),
+                new PublishGuard(security.publishKeys(), options.limits().publishesPerSecondPerKey()),
+                security.subscriberSecret() == null ? null : new SubscriberTokens(security.subscriberSecret()),
+                new OriginPolicy(security.allowedOrigins(), security.tls()), System.currentTimeMillis(), new NodeAdmin());
+        this.tls = security.tls() ? TlsContexts.server(security.tlsCert(), security.tlsKey()) : null;
     }
 
     /**
@@ -82,10 +94,19 @@ public final class HalleyServer implements AutoCloseable {
         HalleyServer server = new HalleyServer(options, brokerFactory);
         try {
             server.hub.start();
-            server.port = server.bindHttp(options.port());
+            String publishBind = options.security().publishBind();
+            HttpInitializer.Role mainRole = publishBind == null ? HttpInitializer.Role.ALL : HttpInitializer.Role.SUBSCRIBE;
+            server.port = server.bind(options.bind(), options.port(), new HttpInitializer(server.node, mainRole, server.tls));
+            if (publishBind != null) {
+                String[] hostPort = Security.parsePublishBind(publishBind);
+                server.publishPort = server.bind(hostPort[0], Integer.parseInt(hostPort[1]),
+                        new HttpInitializer(server.node, HttpInitializer.Role.PUBLISH, server.tls));
+            }
             if (options.megacomet().enabled()) {
+                // MegaComet's clients speak plain HTTP to its worker ports, so these never use TLS.
+                HttpInitializer plain = new HttpInitializer(server.node, mainRole, null);
                 for (int p : options.megacomet().workerPorts()) {
-                    server.workerPorts.add(server.bindHttp(p));
+                    server.workerPorts.add(server.bind(options.bind(), p, plain));
                 }
                 server.managerPort = server.bindManager(options.megacomet().managerPort());
             }
@@ -102,6 +123,11 @@ public final class HalleyServer implements AutoCloseable {
     /** The HTTP port actually bound (useful when started on port 0). */
     public int port() {
         return port;
+    }
+
+    /** The port of the {@code --publish-bind} listener actually bound; 0 when there is none. */
+    public int publishPort() {
+        return publishPort;
     }
 
     /** The MegaComet worker ports actually bound, in the order configured; empty unless enabled. */
@@ -127,14 +153,11 @@ public final class HalleyServer implements AutoCloseable {
         return epoll ? options.acceptMode() : AcceptMode.SINGLE;
     }
 
-    private int bindHttp(int requestedPort) throws InterruptedException {
-        return bind(requestedPort, new HttpInitializer(node));
-    }
-
     private int bindManager(int requestedPort) throws InterruptedException {
         int maxId = options.limits().maxNameLength() * 4;
         int maxMessage = options.limits().maxMessageBytes();
-        return bind(requestedPort, new ChannelInitializer<SocketChannel>() {
+        String host = options.security().publishBind() == null ? options.bind() : Security.parsePublishBind(options.security().publishBind())[0];
+        return bind(host, requestedPort, new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
                 ch.pipeline().addLast(new ManagerProtocolDecoder(maxId, maxMessage), new ManagerProtocolHandler(node));
@@ -143,22 +166,47 @@ public final class HalleyServer implements AutoCloseable {
     }
 
     /** Binds one port in the accept mode in force; returns the port bound. */
-    private int bind(int requestedPort, ChannelInitializer<SocketChannel> initializer) throws InterruptedException {
+    private int bind(String host, int requestedPort, ChannelInitializer<SocketChannel> initializer) throws InterruptedException {
         if (acceptMode() == AcceptMode.SINGLE) {
-            Channel ch = bootstrap(loops.next(), loops, initializer).bind(options.bind(), requestedPort).sync().channel();
-            listeners.add(ch);
+            Channel ch = listen(bootstrap(loops.next(), loops, initializer), host, requestedPort);
             return ((InetSocketAddress) ch.localAddress()).getPort();
         }
+        requireUnused(host, requestedPort);
         int bound = requestedPort;
         for (EventExecutor e : loops) {
             EventLoop loop = (EventLoop) e;
             ServerBootstrap b = bootstrap(loop, loop, initializer).option(EpollChannelOption.SO_REUSEPORT, true);
-            Channel ch = b.bind(options.bind(), bound).sync().channel();
-            listeners.add(ch);
+            Channel ch = listen(b, host, bound);
             // Port 0 picks a free port once; every other loop must join that same port.
             bound = ((InetSocketAddress) ch.localAddress()).getPort();
         }
         return bound;
+    }
+
+    /**
+     * {@code SO_REUSEPORT} lets any process of the same user join a port, so a second node started
+     * on a busy port would silently take half of its connections and mailboxes. A plain bind, which
+     * no listener tolerates, proves the port is unused first.
+     */
+    private static void requireUnused(String host, int port) {
+        if (port == 0) {
+            return;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress(host, port));
+        } catch (IOException e) {
+            throw new ChannelException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Binds, or throws a {@link ChannelException} that says which address could not be had and why. */
+    private Channel listen(ServerBootstrap bootstrap, String host, int port) throws InterruptedException {
+        ChannelFuture bound = bootstrap.bind(host, port).await();
+        if (!bound.isSuccess()) {
+            throw new ChannelException("cannot listen on " + host + ":" + port + ": " + bound.cause().getMessage(), bound.cause());
+        }
+        listeners.add(bound.channel());
+        return bound.channel();
     }
 
     private ServerBootstrap bootstrap(EventLoopGroup acceptor, EventLoopGroup workers, ChannelInitializer<SocketChannel> initializer) {
@@ -170,6 +218,7 @@ public final class HalleyServer implements AutoCloseable {
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(high / 2, high))
                 .childHandler(initializer);
     }
@@ -245,7 +294,9 @@ public final class HalleyServer implements AutoCloseable {
         }
         broker.close();
         loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
-        log.info("event=stopped port={}", port);
+        if (port != 0) {
+            log.info("event=stopped port={}", port);
+        }
         terminated.complete(null);
     }
 }

@@ -6,16 +6,35 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
 
-/** Assembles an HTTP connection's pipeline: gate, codec, aggregator, router. Nothing else. */
+/**
+ * Assembles an HTTP connection's pipeline: gate, TLS when configured, codec, head timeout,
+ * aggregator, CORS, router. Nothing else.
+ */
 final class HttpInitializer extends ChannelInitializer<SocketChannel> {
 
+    /** What a listener serves. */
+    enum Role {
+        /** Everything: the default single port. */
+        ALL,
+        /** Everything but publishing, which a separate publish listener serves. */
+        SUBSCRIBE,
+        /** Publishing and status only: the {@code --publish-bind} listener. */
+        PUBLISH
+    }
+
     private final Node node;
+    private final Role role;
+    private final SslContext tls;
     private final ConnectionGate gate;
 
-    HttpInitializer(Node node) {
+    /** @param tls null for plain HTTP */
+    HttpInitializer(Node node, Role role, SslContext tls) {
         this.node = node;
-        this.gate = new ConnectionGate(node);
+        this.role = role;
+        this.tls = tls;
+        this.gate = new ConnectionGate(node, tls == null);
     }
 
     @Override
@@ -24,10 +43,15 @@ final class HttpInitializer extends ChannelInitializer<SocketChannel> {
         node.admin().track(ch);
         ChannelPipeline p = ch.pipeline();
         p.addLast("gate", gate);
+        if (tls != null) {
+            p.addLast("tls", tls.newHandler(ch.alloc()));
+        }
         p.addLast("http", new HttpServerCodec(new HttpDecoderConfig()
                 .setMaxInitialLineLength(limits.maxUriBytes())
                 .setMaxHeaderSize(limits.maxHeaderBytes())));
+        p.addLast(RequestHeadTimeout.NAME, new RequestHeadTimeout(node.options().headerTimeout().toNanos(), node.counters()));
         p.addLast("aggregator", new HttpObjectAggregator(limits.maxMessageBytes()));
-        p.addLast("router", new RequestRouter(node));
+        p.addLast("cors", new CrossOrigin(node.origins()));
+        p.addLast("router", new RequestRouter(node, role));
     }
 }

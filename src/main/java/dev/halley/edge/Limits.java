@@ -11,11 +11,15 @@ package dev.halley.edge;
  * @param maxSubscriptionsPerConnection more topics on one SSE/WebSocket connection get 400 / an error frame
  * @param maxOutboundBytes a subscriber with more unsent bytes than this is disconnected (it resumes with its cursor)
  * @param pollBatch at most this many messages in one long-poll answer
+ * @param maxConnectionsPerAddress past this many connections from one source address a new one gets 429
+ * @param publishesPerSecondPerKey publishes a publish key may make per second (429 past it); 0: unlimited
  */
 public record Limits(int maxConnections, int maxNameLength, int maxMessageBytes, int maxHeaderBytes,
-                     int maxUriBytes, int maxSubscriptionsPerConnection, int maxOutboundBytes, int pollBatch) {
+                     int maxUriBytes, int maxSubscriptionsPerConnection, int maxOutboundBytes, int pollBatch,
+                     int maxConnectionsPerAddress, int publishesPerSecondPerKey) {
 
-    public static final Limits DEFAULTS = new Limits(1_000_000, 128, 64 * 1024, 8 * 1024, 4 * 1024, 32, 1024 * 1024, 100);
+    public static final Limits DEFAULTS = new Limits(1_000_000, 128, 64 * 1024, 8 * 1024, 4 * 1024, 32, 1024 * 1024, 100,
+            100_000, 0);
 
     public Limits {
         requireBetween("max connections", maxConnections, 1, 100_000_000);
@@ -26,6 +30,28 @@ public record Limits(int maxConnections, int maxNameLength, int maxMessageBytes,
         requireBetween("max subscriptions per connection", maxSubscriptionsPerConnection, 1, 10_000);
         requireBetween("max outbound bytes", maxOutboundBytes, 1024, 1024 * 1024 * 1024);
         requireBetween("poll batch", pollBatch, 1, 100_000);
+        requireBetween("max connections per address", maxConnectionsPerAddress, 1, 100_000_000);
+        requireBetween("publishes per second per key", publishesPerSecondPerKey, 0, 100_000_000);
+    }
+
+    public Limits withMaxConnections(int total, int perAddress) {
+        return new Limits(total, maxNameLength, maxMessageBytes, maxHeaderBytes, maxUriBytes, maxSubscriptionsPerConnection,
+                maxOutboundBytes, pollBatch, perAddress, publishesPerSecondPerKey);
+    }
+
+    public Limits withSizes(int nameLength, int messageBytes, int headerBytes, int uriBytes) {
+        return new Limits(maxConnections, nameLength, messageBytes, headerBytes, uriBytes, maxSubscriptionsPerConnection,
+                maxOutboundBytes, pollBatch, maxConnectionsPerAddress, publishesPerSecondPerKey);
+    }
+
+    public Limits withStreams(int subscriptionsPerConnection, int outboundBytes) {
+        return new Limits(maxConnections, maxNameLength, maxMessageBytes, maxHeaderBytes, maxUriBytes, subscriptionsPerConnection,
+                outboundBytes, pollBatch, maxConnectionsPerAddress, publishesPerSecondPerKey);
+    }
+
+    public Limits withPublishRate(int perSecondPerKey) {
+        return new Limits(maxConnections, maxNameLength, maxMessageBytes, maxHeaderBytes, maxUriBytes, maxSubscriptionsPerConnection,
+                maxOutboundBytes, pollBatch, maxConnectionsPerAddress, perSecondPerKey);
     }
 
     static void requireBetween(String what, long value, long min, long max) {

@@ -90,6 +90,14 @@ final class LongPoll implements Subscriber {
         answer(List.of(message), message.id(), false);
     }
 
+    @Override
+    public void onFailure(Throwable cause) {
+        if (finish()) {
+            node.counters().transportEnded(transport());
+            Replies.error(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "messages unavailable: " + cause.getMessage(), keepAlive);
+        }
+    }
+
     /** Answers now with nothing new: the timeout passed, or the next request arrived. */
     void endNow() {
         answer(List.of(), cursor, false);

@@ -3,12 +3,15 @@ package dev.halley.edge;
 import dev.halley.hub.Hub;
 
 /**
- * What every handler of one node shares: the hub, the options it was started with, its counters.
+ * What every handler of one node shares: the hub, the options it was started with, its counters,
+ * and the guards built once from its security options.
  *
+ * @param subscriberTokens null when subscribing is open
  * @param startedAtMillis wall-clock start, for uptime in {@code /status}
  * @param admin open connections, drain state and extra status sections
  */
-record Node(Hub hub, ServerOptions options, EdgeCounters counters, long startedAtMillis, NodeAdmin admin) {
+record Node(Hub hub, ServerOptions options, EdgeCounters counters, PublishGuard publishGuard,
+            SubscriberTokens subscriberTokens, OriginPolicy origins, long startedAtMillis, NodeAdmin admin) {
 
     Limits limits() {
         return options.limits();

@@ -48,10 +48,10 @@ final class Replies {
         json(ctx, status, Envelopes.error(reason), keepAlive);
     }
 
-    /** The raw bytes of a 503 for a connection turned away before it sent anything. */
-    static ByteBuf overloaded() {
-        byte[] body = Envelopes.error("too many connections");
-        String head = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: "
+    /** The raw bytes of an answer to a connection turned away before it sent anything (no codec is involved yet). */
+    static ByteBuf refusal(int status, String statusText, String reason) {
+        byte[] body = Envelopes.error(reason);
+        String head = "HTTP/1.1 " + status + " " + statusText + "\r\nContent-Type: application/json\r\nContent-Length: "
                 + body.length + "\r\nConnection: close\r\n\r\n";
         return Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.US_ASCII), body);
     }

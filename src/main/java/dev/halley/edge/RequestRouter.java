@@ -28,10 +28,12 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger log = LoggerFactory.getLogger(RequestRouter.class);
 
     private final Node node;
+    private final HttpInitializer.Role role;
     private LongPoll pending;
 
-    RequestRouter(Node node) {
+    RequestRouter(Node node, HttpInitializer.Role role) {
         this.node = node;
+        this.role = role;
     }
 
     @Override
@@ -53,9 +55,14 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                 StatusEndpoint.answer(ctx, node, keepAlive);
             }
         } else if (path.equals("/pub") || path.startsWith("/pub/")) {
-            if (requireMethod(ctx, request, HttpMethod.POST, keepAlive)) {
+            if (role == HttpInitializer.Role.SUBSCRIBE) {
+                refuse(ctx, HttpResponseStatus.FORBIDDEN, "publishing is served on the publish address, not here", keepAlive,
+                        EdgeCounters.Reject.FORBIDDEN);
+            } else if (requireMethod(ctx, request, HttpMethod.POST, keepAlive) && mayPublish(ctx, request, keepAlive)) {
                 PublishEndpoint.handle(ctx, node, request, path, keepAlive);
             }
+        } else if (role == HttpInitializer.Role.PUBLISH) {
+            bad(ctx, HttpResponseStatus.NOT_FOUND, "this address serves publishing and status only", keepAlive);
         } else if (path.equals("/sub") || path.startsWith("/sub/")) {
             if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {
                 subscribe(ctx, request, query, keepAlive);
@@ -66,7 +73,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
         } else if (path.endsWith(".js") && path.lastIndexOf('/') == 0) {
             if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {
-                megacometPoll(ctx, query, path.substring(1, path.length() - 3), keepAlive);
+                megacometPoll(ctx, request, query, path.substring(1, path.length() - 3), keepAlive);
             }
         } else {
             bad(ctx, HttpResponseStatus.NOT_FOUND, "no such path: " + abbreviate(path), keepAlive);
@@ -81,10 +88,21 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             bad(ctx, HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive);
             return;
         }
+        SubscriberTokens.Grant grant = null;
+        if (node.subscriberTokens() != null) {
+            grant = authorize(ctx, request, query, sub.topics().stream().map(SubscribeRequest.TopicCursor::topic).toList(), keepAlive);
+            if (grant == null) {
+                return;
+            }
+        }
         String upgrade = request.headers().get(HttpHeaderNames.UPGRADE);
         String accept = request.headers().get(HttpHeaderNames.ACCEPT);
         if (upgrade != null && HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(upgrade)) {
-            WebSocketStream.start(ctx, node, request, sub);
+            if (!node.origins().allows(request.headers())) {
+                refuse(ctx, HttpResponseStatus.FORBIDDEN, "origin not allowed", false, EdgeCounters.Reject.FORBIDDEN);
+                return;
+            }
+            WebSocketStream.start(ctx, node, request, sub, grant);
         } else if (accept != null && accept.contains("text/event-stream")) {
             SseStream.start(ctx, node, sub);
         } else if (sub.topics().size() != 1) {
@@ -96,10 +114,14 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
-    private void megacometPoll(ChannelHandlerContext ctx, QueryStringDecoder query, String clientId, boolean keepAlive) {
+    private void megacometPoll(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query, String clientId,
+                               boolean keepAlive) {
         String nameProblem = Names.checkTopicName(clientId, node.limits().maxNameLength());
         if (nameProblem != null) {
             bad(ctx, HttpResponseStatus.BAD_REQUEST, nameProblem, keepAlive);
+            return;
+        }
+        if (node.subscriberTokens() != null && authorize(ctx, request, query, List.of(Topic.client(clientId)), keepAlive) == null) {
             return;
         }
         List<String> callbacks = query.parameters().get("callback");
@@ -170,6 +192,50 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         node.counters().rejected(status == HttpResponseStatus.BAD_REQUEST ? EdgeCounters.Reject.BAD_REQUEST : EdgeCounters.Reject.TOO_LARGE);
         Replies.error(ctx, status, reason, false);
+    }
+
+    /** Applies the publish key and rate; answers and returns false when the request may not publish. */
+    private boolean mayPublish(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
+        PublishGuard.Refusal refusal = node.publishGuard().check(request.headers(), System.nanoTime());
+        if (refusal == null) {
+            return true;
+        }
+        refuse(ctx, refusal.status(), refusal.reason(), keepAlive, refusal.cause());
+        return false;
+    }
+
+    /**
+     * Verifies the subscriber token ({@code ?token=} or {@code Authorization: Bearer}) and that it
+     * covers every topic asked for; answers 401/403 and returns null otherwise.
+     */
+    private SubscriberTokens.Grant authorize(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query,
+                                             List<Topic> topics, boolean keepAlive) {
+        List<String> fromQuery = query.parameters().get("token");
+        String token = fromQuery == null || fromQuery.isEmpty() ? null : fromQuery.get(0);
+        String auth = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (token == null && auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            token = auth.substring(7).strip();
+        }
+        SubscriberTokens.Grant grant;
+        try {
+            grant = node.subscriberTokens().verify(token, System.currentTimeMillis());
+        } catch (SubscriberTokens.Rejected e) {
+            refuse(ctx, e.status(), e.getMessage(), keepAlive, EdgeCounters.Reject.UNAUTHORIZED);
+            return null;
+        }
+        for (Topic t : topics) {
+            if (!grant.covers(t)) {
+                refuse(ctx, HttpResponseStatus.FORBIDDEN, "the token does not cover " + t, keepAlive, EdgeCounters.Reject.FORBIDDEN);
+                return null;
+            }
+        }
+        return grant;
+    }
+
+    private void refuse(ChannelHandlerContext ctx, HttpResponseStatus status, String reason, boolean keepAlive,
+                        EdgeCounters.Reject cause) {
+        node.counters().rejected(cause);
+        Replies.error(ctx, status, reason, keepAlive);
     }
 
     private boolean requireMethod(ChannelHandlerContext ctx, FullHttpRequest request, HttpMethod method, boolean keepAlive) {

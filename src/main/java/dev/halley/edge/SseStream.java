@@ -55,6 +55,7 @@ final class SseStream extends ChannelInboundHandlerAdapter implements StreamSess
         ctx.write(head);
         ctx.writeAndFlush(new DefaultHttpContent(OPENED.duplicate()));
         SseStream stream = new SseStream(ctx, node);
+        ctx.pipeline().remove(RequestHeadTimeout.NAME);
         ctx.pipeline().replace(ctx.handler(), "sse", stream);
         node.counters().transportStarted(Transport.SSE);
         for (SubscribeRequest.TopicCursor tc : request.topics()) {

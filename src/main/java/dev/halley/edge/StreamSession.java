@@ -158,6 +158,16 @@ final class StreamSession {
             });
         }
 
+        @Override
+        public void onFailure(Throwable cause) {
+            onConnectionLoop(() -> {
+                // The client reconnects with its cursor and is served once the store is back.
+                log.info("event=subscription_failed topic={} cause={}", topic, cause.toString());
+                close();
+                channel.close();
+            });
+        }
+
         private boolean send(Message m) {
             if (tooSlow()) {
                 return false;

@@ -33,17 +33,23 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame> 
     private final Node node;
     private final WebSocketServerHandshaker handshaker;
     private final StreamSession session;
+    private final SubscriberTokens.Grant grant;
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> heartbeat;
+    private long lastHeardNanos;
     private boolean counted;
 
-    private WebSocketStream(ChannelHandlerContext routerCtx, Node node, WebSocketServerHandshaker handshaker) {
+    private WebSocketStream(ChannelHandlerContext routerCtx, Node node, WebSocketServerHandshaker handshaker,
+                            SubscriberTokens.Grant grant) {
         this.node = node;
         this.handshaker = handshaker;
+        this.grant = grant;
         this.session = new StreamSession(routerCtx.channel(), node, this);
     }
 
-    static void start(ChannelHandlerContext ctx, Node node, FullHttpRequest request, SubscribeRequest sub) {
+    /** @param grant what the subscriber token allows, or null when subscribing is open */
+    static void start(ChannelHandlerContext ctx, Node node, FullHttpRequest request, SubscribeRequest sub,
+                      SubscriberTokens.Grant grant) {
         String url = "ws://" + request.headers().get(HttpHeaderNames.HOST, "localhost") + request.uri();
         WebSocketDecoderConfig config = WebSocketDecoderConfig.newBuilder()
                 .maxFramePayloadLength(node.limits().maxMessageBytes())
@@ -54,7 +60,8 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame> 
             WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
             return;
         }
-        WebSocketStream stream = new WebSocketStream(ctx, node, handshaker);
+        WebSocketStream stream = new WebSocketStream(ctx, node, handshaker, grant);
+        ctx.pipeline().remove(RequestHeadTimeout.NAME);
         ctx.pipeline().replace(ctx.handler(), "ws", stream);
         ctx.pipeline().addBefore("ws", "ws-aggregator", new WebSocketFrameAggregator(node.limits().maxMessageBytes()));
         handshaker.handshake(ctx.channel(), request).addListener((ChannelFutureListener) f -> {
@@ -78,12 +85,23 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame> 
             session.subscribe(tc.topic(), tc.cursor());
         }
         long periodNanos = node.options().heartbeat().toNanos();
-        heartbeat = ctx.executor().scheduleAtFixedRate(
-                () -> ctx.writeAndFlush(new PingWebSocketFrame()), periodNanos, periodNanos, TimeUnit.NANOSECONDS);
+        lastHeardNanos = System.nanoTime();
+        heartbeat = ctx.executor().scheduleAtFixedRate(() -> beat(periodNanos), periodNanos, periodNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Pings, and closes a peer that has not answered anything for two heartbeats: it is gone. */
+    private void beat(long periodNanos) {
+        if (System.nanoTime() - lastHeardNanos > 2 * periodNanos + periodNanos / 2) {
+            node.counters().rejected(EdgeCounters.Reject.DEAD_PEER);
+            ctx.close();
+            return;
+        }
+        ctx.writeAndFlush(new PingWebSocketFrame());
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        lastHeardNanos = System.nanoTime();
         if (frame instanceof TextWebSocketFrame text) {
             String problem = operate(text.text());
             if (problem != null) {
@@ -118,6 +136,9 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame> 
         String verb = op.path("op").asText("");
         switch (verb) {
             case "subscribe" -> {
+                if (grant != null && !grant.covers(topic)) {
+                    return "the token does not cover " + topic;
+                }
                 MessageId since = null;
                 if (op.hasNonNull("since")) {
                     try {

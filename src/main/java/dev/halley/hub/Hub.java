@@ -79,7 +79,7 @@ public final class Hub {
             shardState[shards.indexOf(topic)].add(subscription);
             broker.since(topic, cursor).whenComplete((backlog, e) -> {
                 if (e != null) {
-                    owner.execute(subscription::cancel);
+                    owner.execute(() -> subscription.fail(e));
                 } else if (owner.inEventLoop()) {
                     subscription.backlog(backlog);
                 } else {
@@ -121,10 +121,14 @@ public final class Hub {
         onOwner(topic, () -> shardState[shards.indexOf(topic)].remove(subscription));
     }
 
-    /** The broker's listener: may be called on any thread. */
+    /**
+     * The broker's listener: may be called on any thread, also inside {@link Broker#publish}.
+     * Delivery is always queued as a task of its own on the owning loop, never run inline, so a
+     * publisher's acknowledgement never waits for the writes of a large fan-out.
+     */
     private void deliver(Message message) {
         Topic topic = message.topic();
-        onOwner(topic, () -> {
+        shards.loopOf(topic).execute(() -> {
             int handed = shardState[shards.indexOf(topic)].deliver(message);
             if (handed > 0) {
                 delivered.add(handed);

@@ -62,6 +62,15 @@ final class HubSubscription implements Subscription {
         }
     }
 
+    /** On the owning loop: the backlog could not be read, so this subscription cannot keep its promise. */
+    void fail(Throwable cause) {
+        if (cancelled) {
+            return;
+        }
+        cancel();
+        subscriber.onFailure(cause);
+    }
+
     /** On the owning loop; returns whether the message was handed to the subscriber. */
     boolean offer(Message message) {
         if (cancelled) {

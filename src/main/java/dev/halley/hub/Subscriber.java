@@ -16,4 +16,10 @@ public interface Subscriber {
 
     /** A live message; ids strictly increase and all lie after the backlog's cursor. */
     void onMessage(Message message);
+
+    /**
+     * The subscription ended because the broker could not answer (its store is unreachable);
+     * nothing more will arrive. Called at most once, instead of {@link #onBacklog}.
+     */
+    void onFailure(Throwable cause);
 }

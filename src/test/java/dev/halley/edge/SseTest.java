@@ -86,7 +86,7 @@ class SseTest {
 
     @Test
     void aSubscriberThatStopsReadingIsCutOffWithoutHoldingUpOthers() throws Exception {
-        Limits small = new Limits(1000, 128, 64 * 1024, 8192, 4096, 32, 4096, 100);
+        Limits small = Limits.DEFAULTS.withMaxConnections(1000, 1000).withStreams(32, 4096);
         try (TestServer s = TestServer.start(ServerOptions.DEFAULTS.withLoops(2).withLimits(small));
              SseClient stalled = SseClient.open(s.port(), "/sub/channel/flood");
              SseClient reader = SseClient.open(s.port(), "/sub/channel/flood")) {

@@ -87,7 +87,7 @@ class WebSocketTest {
 
     @Test
     void aFrameLargerThanTheLimitClosesWithTooBig() throws Exception {
-        Limits small = new Limits(1000, 128, 1024, 8192, 4096, 32, 1024 * 1024, 100);
+        Limits small = Limits.DEFAULTS.withSizes(128, 1024, 8192, 4096);
         try (TestServer s = TestServer.start(ServerOptions.DEFAULTS.withLoops(2).withLimits(small));
              WsClient ws = WsClient.open(s.port(), "/sub/client/dan")) {
             ws.send("{\"op\":\"subscribe\",\"channel\":\"" + "x".repeat(2000) + "\"}");
