@@ -49,6 +49,8 @@ public final class RedisBroker implements Broker {
     static final String BUS_KEY = "halley:bus";
     /** Bus entries kept (approximately): how far a node that lost Redis for a while can catch up. */
     static final int BUS_MAX_ENTRIES = 100_000;
+    /** Bus entries older than this are trimmed (approximately) as well. */
+    static final Duration BUS_MAX_AGE = Duration.ofMinutes(5);
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(3);
     /** How long a subscription waits for an unreachable Redis before it is given up. */
     static final Duration SINCE_RETRY_FOR = Duration.ofSeconds(30);
@@ -124,7 +126,7 @@ public final class RedisBroker implements Broker {
         byte[][] keys = {logKey(topic), metaKey(topic), bytes(EPOCH_KEY), bytes(STATS_KEY), bytes(BUS_KEY)};
         return RedisScripts.run(redis, scripts.publish, keys, bytes(retention.timeToLive().toMillis()),
                 bytes(retention.maxMessages()), bytes(topic.kind().word()), bytes(topic.name()), json,
-                bytes(BUS_MAX_ENTRIES)).thenApply(answer -> {
+                bytes(BUS_MAX_ENTRIES), bytes(BUS_MAX_AGE.toMillis())).thenApply(answer -> {
                     String stored = text(answer.get(0));
                     epochSeen(stored);
                     MessageId id = new MessageId(stored, Long.parseLong(text(answer.get(1))));
