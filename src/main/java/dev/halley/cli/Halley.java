@@ -1,5 +1,7 @@
 package dev.halley.cli;
 
+import dev.halley.bench.BenchCommand;
+import dev.halley.doctor.DoctorCommand;
 import dev.halley.edge.Durations;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -9,8 +11,8 @@ import picocli.CommandLine.Command;
 /** {@code java -jar halley.jar <command>}: the entry point. */
 @Command(name = "halley", mixinStandardHelpOptions = true, versionProvider = Halley.Version.class,
         description = "A comet (HTTP push) server for the JVM: long-poll, SSE and WebSocket on one port.",
-        subcommands = {ServerCommand.class, PublishCommand.class, ClusterCommand.class, DrainCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {ServerCommand.class, PublishCommand.class, BenchCommand.class, DoctorCommand.class,
+            ClusterCommand.class, DrainCommand.class, CommandLine.HelpCommand.class})
 public final class Halley {
 
     public static void main(String[] args) {

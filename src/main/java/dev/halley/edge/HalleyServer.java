@@ -78,10 +78,12 @@ public final class HalleyServer implements AutoCloseable {
         this.broker = brokerFactory.apply(shards);
         this.hub = new Hub(shards, broker);
         Security security = options.security();
-        this.node = new Node(hub, options, new EdgeCounters(executors),
+        EdgeCounters counters = new EdgeCounters(executors);
+        this.node = new Node(hub, options, counters,
                 new PublishGuard(security.publishKeys(), options.limits().publishesPerSecondPerKey()),
                 security.subscriberSecret() == null ? null : new SubscriberTokens(security.subscriberSecret()),
-                new OriginPolicy(security.allowedOrigins(), security.tls()), System.currentTimeMillis(), new NodeAdmin());
+                new OriginPolicy(security.allowedOrigins(), security.tls()), System.currentTimeMillis(),
+                new NodeMetrics(hub, counters, executors.size()), new NodeAdmin());
         this.tls = security.tls() ? TlsContexts.server(security.tlsCert(), security.tlsKey()) : null;
     }
 
@@ -94,6 +96,7 @@ public final class HalleyServer implements AutoCloseable {
         HalleyServer server = new HalleyServer(options, brokerFactory);
         try {
             server.hub.start();
+            server.node.metrics().start(server.loops.next());
             String publishBind = options.security().publishBind();
             HttpInitializer.Role mainRole = publishBind == null ? HttpInitializer.Role.ALL : HttpInitializer.Role.SUBSCRIBE;
             server.port = server.bind(options.bind(), options.port(), new HttpInitializer(server.node, mainRole, server.tls));
@@ -292,6 +295,7 @@ public final class HalleyServer implements AutoCloseable {
         for (Channel ch : listeners) {
             ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
+        node.metrics().close();
         broker.close();
         loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         if (port != 0) {

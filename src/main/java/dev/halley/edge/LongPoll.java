@@ -60,7 +60,9 @@ final class LongPoll implements Subscriber {
     void start() {
         node.counters().transportStarted(transport());
         timer = ctx.executor().schedule(this::endNow, timeout.toNanos(), TimeUnit.NANOSECONDS);
-        Subscription s = node.hub().subscribe(topic, requestCursor, this);
+        Subscription s = format == Format.JAVASCRIPT
+                ? node.hub().subscribeConsuming(topic, this)
+                : node.hub().subscribe(topic, requestCursor, this);
         subscription = s;
         // The backlog may already have answered (same loop, messages waiting) before the
         // subscription was stored above; cancel here so it cannot linger.
@@ -110,9 +112,15 @@ final class LongPoll implements Subscriber {
         }
     }
 
+    /** Called on the topic's loop when it carries messages (backlog or live), on the connection's otherwise. */
     private void answer(List<Message> messages, MessageId nextCursor, boolean gap) {
         if (!finish()) {
             return;
+        }
+        boolean consuming = format == Format.JAVASCRIPT && !messages.isEmpty();
+        MessageId last = messages.isEmpty() ? null : messages.get(messages.size() - 1).id();
+        if (consuming) {
+            node.hub().handOver(topic, last);
         }
         node.counters().transportEnded(transport());
         ByteBuf body = ctx.alloc().buffer(128 + 96 * messages.size());
@@ -126,13 +134,8 @@ final class LongPoll implements Subscriber {
         }
         String type = format == Format.JAVASCRIPT ? Replies.JAVASCRIPT : Replies.JSON;
         ChannelFuture written = Replies.send(ctx, HttpResponseStatus.OK, type, body, keepAlive);
-        if (format == Format.JAVASCRIPT && !messages.isEmpty()) {
-            MessageId last = messages.get(messages.size() - 1).id();
-            written.addListener(f -> {
-                if (f.isSuccess()) {
-                    node.hub().consume(topic, last);
-                }
-            });
+        if (consuming) {
+            written.addListener(f -> node.hub().settle(topic, last, f.isSuccess()));
         }
     }
 

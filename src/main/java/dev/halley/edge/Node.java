@@ -8,10 +8,12 @@ import dev.halley.hub.Hub;
  *
  * @param subscriberTokens null when subscribing is open
  * @param startedAtMillis wall-clock start, for uptime in {@code /status}
+ * @param metrics the meters {@code /metrics} exposes
  * @param admin open connections, drain state and extra status sections
  */
 record Node(Hub hub, ServerOptions options, EdgeCounters counters, PublishGuard publishGuard,
-            SubscriberTokens subscriberTokens, OriginPolicy origins, long startedAtMillis, NodeAdmin admin) {
+            SubscriberTokens subscriberTokens, OriginPolicy origins, long startedAtMillis, NodeMetrics metrics,
+            NodeAdmin admin) {
 
     Limits limits() {
         return options.limits();

@@ -54,6 +54,18 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {
                 StatusEndpoint.answer(ctx, node, keepAlive);
             }
+        } else if (path.equals("/status/stream")) {
+            if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {
+                StatusStream.start(ctx, node);
+            }
+        } else if (path.equals("/metrics")) {
+            if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {
+                MetricsEndpoint.answer(ctx, node, keepAlive);
+            }
+        } else if (StaticFiles.serves(path)) {
+            if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {
+                StaticFiles.answer(ctx, path, keepAlive);
+            }
         } else if (path.equals("/pub") || path.startsWith("/pub/")) {
             if (role == HttpInitializer.Role.SUBSCRIBE) {
                 refuse(ctx, HttpResponseStatus.FORBIDDEN, "publishing is served on the publish address, not here", keepAlive,

@@ -70,29 +70,90 @@ public final class Hub {
      * no cursor, see {@link Broker#since}). The subscriber first gets the backlog, then live messages.
      */
     public Subscription subscribe(Topic topic, MessageId cursor, Subscriber subscriber) {
-        HubSubscription subscription = new HubSubscription(this, topic, subscriber);
+        HubSubscription subscription = new HubSubscription(this, topic, subscriber, false);
+        onOwner(topic, () -> register(subscription, cursor));
+        return subscription;
+    }
+
+    /** On the owning loop: adds the subscription, then hands it the backlog from {@code cursor}. */
+    private void register(HubSubscription subscription, MessageId cursor) {
+        if (subscription.cancelled()) {
+            return;
+        }
+        Topic topic = subscription.topic();
         EventExecutor owner = shards.loopOf(topic);
-        onOwner(topic, () -> {
-            if (subscription.cancelled()) {
-                return;
+        shardState[shards.indexOf(topic)].add(subscription);
+        broker.since(topic, cursor).whenComplete((backlog, e) -> {
+            if (e != null) {
+                owner.execute(() -> subscription.fail(e));
+            } else if (owner.inEventLoop()) {
+                subscription.backlog(backlog);
+            } else {
+                owner.execute(() -> subscription.backlog(backlog));
             }
-            shardState[shards.indexOf(topic)].add(subscription);
-            broker.since(topic, cursor).whenComplete((backlog, e) -> {
-                if (e != null) {
-                    owner.execute(() -> subscription.fail(e));
-                } else if (owner.inEventLoop()) {
-                    subscription.backlog(backlog);
-                } else {
-                    owner.execute(() -> subscription.backlog(backlog));
-                }
-            });
+        });
+    }
+
+    /**
+     * Subscribes a reader that keeps no cursor (MegaComet's {@code /{id}.js}): it starts after
+     * every message already handed to such a reader and not yet settled, so a quick re-poll on
+     * another connection cannot be served the same messages while their first answer is in flight.
+     */
+    public Subscription subscribeConsuming(Topic topic, Subscriber subscriber) {
+        HubSubscription subscription = new HubSubscription(this, topic, subscriber, true);
+        onOwner(topic, () -> {
+            Lease lease = shardState[shards.indexOf(topic)].leases.get(topic);
+            register(subscription, lease == null ? null : lease.upTo);
         });
         return subscription;
     }
 
-    /** Removes messages up to {@code upTo} from a topic: they reached a reader that keeps no cursor. */
-    public void consume(Topic topic, MessageId upTo) {
-        onOwner(topic, () -> broker.consume(topic, upTo));
+    /**
+     * Records that messages up to {@code upTo} were handed to a cursorless reader. Must be called
+     * on the topic's owning loop, from the subscriber callback that answers with them.
+     */
+    public void handOver(Topic topic, MessageId upTo) {
+        if (!shards.loopOf(topic).inEventLoop()) {
+            throw new IllegalStateException("handOver must run on the owning loop of " + topic);
+        }
+        Lease lease = shardState[shards.indexOf(topic)].leases.computeIfAbsent(topic, t -> new Lease());
+        if (lease.upTo == null || lease.upTo.compareTo(upTo) < 0) {
+            lease.upTo = upTo;
+        }
+        lease.unsettled++;
+    }
+
+    /**
+     * Settles a hand-over: when {@code written}, the messages are removed for good; otherwise the
+     * lease is released and the next cursorless reader gets them again (at least once, never lost).
+     */
+    public void settle(Topic topic, MessageId upTo, boolean written) {
+        onOwner(topic, () -> {
+            Shard shard = shardState[shards.indexOf(topic)];
+            Lease lease = shard.leases.get(topic);
+            if (written) {
+                broker.consume(topic, upTo);
+            }
+            if (lease == null) {
+                return;
+            }
+            lease.unsettled--;
+            if (!written && upTo.equals(lease.upTo)) {
+                shard.leases.remove(topic);
+            } else {
+                shard.forgetSettledLease(topic);
+            }
+        });
+    }
+
+    /**
+     * How far a mailbox was handed to cursorless readers. It outlives the answers' settling while
+     * the topic has subscribers: a delivery task queued before the hand-over may still offer the
+     * same message to another waiting reader, which must skip it.
+     */
+    private static final class Lease {
+        MessageId upTo;
+        int unsettled;
     }
 
     /** Counters from every loop and the broker, gathered without stopping anyone. */
@@ -148,6 +209,8 @@ public final class Hub {
     /** One loop's subscriptions; touched only on that loop. */
     private static final class Shard {
         private final Map<Topic, TopicSubscribers> byTopic = new HashMap<>();
+        /** Per mailbox, how far cursorless readers were handed its messages; see {@link Lease}. */
+        private final Map<Topic, Lease> leases = new HashMap<>();
         private long subscriptions;
 
         void add(HubSubscription s) {
@@ -165,6 +228,15 @@ public final class Hub {
             subscriptions -= before - subs.size();
             if (subs.size() == 0) {
                 byTopic.remove(s.topic());
+                forgetSettledLease(s.topic());
+            }
+        }
+
+        /** Drops a lease nobody needs any more: all its answers settled and nobody is subscribed. */
+        void forgetSettledLease(Topic topic) {
+            Lease lease = leases.get(topic);
+            if (lease != null && lease.unsettled <= 0 && !byTopic.containsKey(topic)) {
+                leases.remove(topic);
             }
         }
 
@@ -177,7 +249,15 @@ public final class Hub {
             // Walk from the end: a subscriber may cancel itself (a long-poll answered) during
             // offer, and swap-removal only ever moves an element from the end into its slot.
             for (int i = subs.size() - 1; i >= 0; i--) {
-                if (i < subs.size() && subs.get(i).offer(message)) {
+                if (i >= subs.size()) {
+                    continue;
+                }
+                HubSubscription s = subs.get(i);
+                // A message handed to one cursorless reader is that reader's: the others skip it.
+                if (s.consuming() && leased(message)) {
+                    continue;
+                }
+                if (s.offer(message)) {
                     handed++;
                 }
             }
@@ -185,6 +265,11 @@ public final class Hub {
                 byTopic.remove(message.topic());
             }
             return handed;
+        }
+
+        private boolean leased(Message message) {
+            Lease lease = leases.get(message.topic());
+            return lease != null && lease.upTo.sameEpoch(message.id()) && lease.upTo.seq() >= message.id().seq();
         }
 
         long[] counts() {

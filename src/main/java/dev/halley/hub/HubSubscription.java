@@ -20,15 +20,22 @@ final class HubSubscription implements Subscription {
     private final Hub hub;
     private final Topic topic;
     private final Subscriber subscriber;
+    private final boolean consuming;
     int slot = -1;
     private volatile boolean cancelled;
     private MessageId lastDelivered;
     private List<Message> heldBack = new ArrayList<>();
 
-    HubSubscription(Hub hub, Topic topic, Subscriber subscriber) {
+    HubSubscription(Hub hub, Topic topic, Subscriber subscriber, boolean consuming) {
         this.hub = hub;
         this.topic = topic;
         this.subscriber = subscriber;
+        this.consuming = consuming;
+    }
+
+    /** A reader with no cursor, which takes what it is handed away from other such readers. */
+    boolean consuming() {
+        return consuming;
     }
 
     @Override

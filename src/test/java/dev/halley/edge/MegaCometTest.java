@@ -9,7 +9,15 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class MegaCometTest {
@@ -59,6 +67,42 @@ class MegaCometTest {
             good.getOutputStream().write(frame("carol", "fine"));
             awaitPublished(s, 1);
             assertThat(TestServer.json(s.get("/status").body()).at("/connections/rejected/bad_request").asInt()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void concurrentCursorlessPollersNeverGetTheSameMessageTwice() throws Exception {
+        int messages = 400;
+        try (TestServer s = TestServer.start()) {
+            Set<String> seen = ConcurrentHashMap.newKeySet();
+            List<String> duplicates = new CopyOnWriteArrayList<>();
+            ExecutorService pool = Executors.newFixedThreadPool(5);
+            try {
+                List<Future<?>> pollers = new ArrayList<>();
+                for (int p = 0; p < 4; p++) {
+                    pollers.add(pool.submit(() -> {
+                        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                        while (seen.size() < messages && System.nanoTime() < deadline) {
+                            for (JsonNode m : TestServer.json(get(s.port(), "/rapid.js?timeout=200ms")).get("messages")) {
+                                if (!seen.add(m.get("id").asText())) {
+                                    duplicates.add(m.get("id").asText());
+                                }
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                for (int i = 0; i < messages; i++) {
+                    s.publish("client/rapid", "m" + i);
+                }
+                for (Future<?> f : pollers) {
+                    f.get(90, TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(duplicates).isEmpty();
+            assertThat(seen).hasSize(messages);
         }
     }
 

@@ -1,0 +1,322 @@
+package dev.halley.bench;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.BitSet;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * This process's share of the subscriber connections: opens them at its share of the connect
+ * rate, keeps them subscribed, and counts what arrives. All connections live on a few Netty event
+ * loops; a connection costs one {@link Subscriber} plus its channel and HTTP codec.
+ */
+final class SubscriberPool {
+
+    private static final long OPEN_TICK_MILLIS = 10;
+    private static final int MAX_POLL_ANSWER_BYTES = 1 << 20;
+
+    final BenchOptions options;
+    private final int worker;
+    private final int first;
+    private final int count;
+    private final EventLoopGroup group;
+    private final Bootstrap base;
+    private final UrlTemplate subUrl;
+    private final InetSocketAddress[] remotes;
+    private final InetAddress[] sources;
+    private final Subscriber[] subscribers;
+    private final DeliveryLedger ledger;
+    private final Recorder latency = new Recorder(Histograms.MAX_MICROS, 3);
+    private final Recorder connectTime = new Recorder(Histograms.MAX_MICROS, 3);
+    private final Histogram latencyTotal = Histograms.micros();
+    private final Histogram connectTotal = Histograms.micros();
+    private final AtomicInteger attempted = new AtomicInteger();
+    private final AtomicInteger standing = new AtomicInteger();
+    private final AtomicInteger everReady = new AtomicInteger();
+    private final AtomicInteger failedBeforeReady = new AtomicInteger();
+    private final Map<FailureCause, LongAdder> failures = new EnumMap<>(FailureCause.class);
+    private final LongAdder deliveries = new LongAdder();
+    private final LongAdder duplicates = new LongAdder();
+    private final LongAdder outOfOrder = new LongAdder();
+    private final LongAdder unexpected = new LongAdder();
+    private final LongAdder requests = new LongAdder();
+    private volatile boolean stopping;
+    private ScheduledFuture<?> opener;
+
+    /** Connections {@code [first, first + count)} of the run, for process {@code worker}. */
+    SubscriberPool(BenchOptions options, int worker, int first, int count) {
+        this.options = options;
+        this.worker = worker;
+        this.first = first;
+        this.count = count;
+        for (FailureCause c : FailureCause.values()) {
+            failures.put(c, new LongAdder());
+        }
+        this.subUrl = UrlTemplate.parse("--sub-url", options.subUrl());
+        InetAddress host = subUrl.resolve("--sub-url", options.allowRemote());
+        int ports = options.transport() == BenchTransport.MEGACOMET ? options.megacometWorkers() : 1;
+        this.remotes = new InetSocketAddress[ports];
+        for (int i = 0; i < ports; i++) {
+            remotes[i] = new InetSocketAddress(host, subUrl.port() + i);
+        }
+        this.sources = new InetAddress[options.sources().size()];
+        for (int i = 0; i < sources.length; i++) {
+            sources[i] = UrlTemplate.resolveHost("--source", options.sources().get(i), options.allowRemote());
+        }
+        this.subscribers = new Subscriber[count];
+        boolean fanout = options.scenario() == Scenario.FANOUT;
+        this.ledger = new DeliveryLedger(options.scenario().publishes() ? (int) options.offeredMessages() : 0, fanout);
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        this.group = new MultiThreadIoEventLoopGroup(options.loops(), io);
+        Bootstrap b = new Bootstrap().group(group)
+                .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) options.connectTimeout().toMillis())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_REUSEADDR, true);
+        if (epoll && sources.length > 0) {
+            // Leave the port choice to connect(), so each source address x server port has its own ephemeral range.
+            b.option(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
+        }
+        this.base = b;
+    }
+
+    /** Starts opening connections at this process's share of {@code --rate}; returns at once. */
+    void start() {
+        double perSecond = (double) options.connectRate() * count / options.connections();
+        long startNanos = System.nanoTime();
+        int[] opened = {0};
+        opener = group.next().scheduleAtFixedRate(() -> {
+            if (stopping) {
+                return;
+            }
+            long due = Math.min(count, 1 + (long) (perSecond * (System.nanoTime() - startNanos) / 1e9));
+            while (opened[0] < due) {
+                int i = opened[0]++;
+                Subscriber s = new Subscriber(first + i);
+                subscribers[i] = s;
+                attempted.incrementAndGet();
+                connect(s);
+            }
+            if (opened[0] >= count && opener != null) {
+                opener.cancel(false);
+            }
+        }, 0, OPEN_TICK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Connects (or, for churn, reconnects) one subscriber. */
+    void connect(Subscriber s) {
+        if (stopping) {
+            return;
+        }
+        s.connectStartNanos = System.nanoTime();
+        InetSocketAddress remote = remotes[remotes.length == 1 ? 0
+                : BenchTransport.megacometWorker(options.clientId(s.index), remotes.length)];
+        Bootstrap b = base.clone().handler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                ch.pipeline().addLast(new HttpClientCodec(4096, 8192, 16384));
+                if (options.transport().polls()) {
+                    ch.pipeline().addLast(new HttpObjectAggregator(MAX_POLL_ANSWER_BYTES));
+                }
+                ch.pipeline().addLast(new SubscriberHandler(SubscriberPool.this, s));
+            }
+        });
+        ChannelFuture f = sources.length == 0 ? b.connect(remote)
+                : b.connect(remote, new InetSocketAddress(sources[s.index % sources.length], 0));
+        s.channel = f.channel();
+        f.addListener(done -> {
+            if (!done.isSuccess()) {
+                fail(s, FailureCause.of(done.cause(), false));
+            }
+        });
+    }
+
+    boolean stopping() {
+        return stopping;
+    }
+
+    String subscribePath(Subscriber s) {
+        String id = options.clientId(s.index);
+        String channel = options.channelName(s.index % options.channels());
+        String path = subUrl.path(id, channel, "");
+        if (s.cursor != null) {
+            path += (path.indexOf('?') >= 0 ? '&' : '?') + "since=" + s.cursor;
+        }
+        return path;
+    }
+
+    String hostHeader() {
+        return subUrl.hostHeader();
+    }
+
+    /** The subscription is in place: first time for this subscriber, or again after a churn reconnect. */
+    void ready(Subscriber s) {
+        if (s.ready) {
+            return;
+        }
+        s.ready = true;
+        standing.incrementAndGet();
+        if (!s.everReady) {
+            s.everReady = true;
+            everReady.incrementAndGet();
+            connectTime.recordValue(Histograms.clampMicros(System.nanoTime() - s.connectStartNanos));
+        }
+    }
+
+    /** The subscriber's connection closed (for any reason). */
+    void closed(Subscriber s) {
+        if (s.ready) {
+            s.ready = false;
+            standing.decrementAndGet();
+        }
+    }
+
+    /** Counts one failure; a subscriber that fails is not reconnected. */
+    void fail(Subscriber s, FailureCause cause) {
+        if (stopping || s.failed) {
+            return;
+        }
+        s.failed = true;
+        failures.get(cause).increment();
+        if (!s.everReady) {
+            failedBeforeReady.incrementAndGet();
+        }
+    }
+
+    void answered() {
+        requests.increment();
+    }
+
+    /** A marker arrived on {@code s}'s connection. Called on that connection's loop. */
+    void marker(Subscriber s, long msgNo, long sendNanos) {
+        long now = System.nanoTime();
+        deliveries.increment();
+        if (msgNo >= ledger.size()) {
+            unexpected.increment();
+            return;
+        }
+        int n = (int) msgNo;
+        boolean firstTime;
+        if (options.scenario() == Scenario.FANOUT) {
+            int k = options.channels();
+            if (n % k != s.index % k) {
+                unexpected.increment();
+                return;
+            }
+            if (s.seen == null) {
+                s.seen = new BitSet();
+            }
+            firstTime = !s.seen.get(n / k);
+            if (firstTime) {
+                s.seen.set(n / k);
+                ledger.countDelivery(n, now);
+            }
+        } else {
+            firstTime = ledger.markDelivered(n);
+        }
+        if (!firstTime) {
+            duplicates.increment();
+            return;
+        }
+        if (n < s.lastMsgNo) {
+            outOfOrder.increment();
+        } else {
+            s.lastMsgNo = n;
+        }
+        latency.recordValue(Histograms.clampMicros(now - sendNanos));
+    }
+
+    Progress progress() {
+        long failed = 0;
+        for (LongAdder a : failures.values()) {
+            failed += a.sum();
+        }
+        return new Progress(attempted.get(), standing.get(), everReady.get() + failedBeforeReady.get(), failed,
+                deliveries.sum(), requests.sum());
+    }
+
+    /** Whether every connection has been started and has either subscribed or failed. */
+    boolean settled() {
+        return attempted.get() == count && everReady.get() + failedBeforeReady.get() >= count;
+    }
+
+    /** Fanout: subscribed connections per channel, right now (call once every connection settled). */
+    int[] readyPerChannel() {
+        int[] out = new int[options.scenario() == Scenario.FANOUT ? options.channels() : 0];
+        for (Subscriber s : subscribers) {
+            if (s != null && s.ready && out.length > 0) {
+                out[s.index % out.length]++;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Closes every connection and the loops (bounded waits), then returns what was measured.
+     *
+     * @param standingAtStop the standing count taken just before stopping
+     * @param readyPerChannel fanout's per-channel subscribers when publishing began
+     */
+    WorkerResult stop(int standingAtStop, int[] readyPerChannel) {
+        Long rss = ownRss();
+        stopping = true;
+        if (opener != null) {
+            opener.cancel(false);
+        }
+        for (Subscriber s : subscribers) {
+            Channel ch = s == null ? null : s.channel;
+            if (ch != null) {
+                ch.close();
+            }
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        latencyTotal.add(latency.getIntervalHistogram());
+        connectTotal.add(connectTime.getIntervalHistogram());
+        Map<String, Long> failed = new LinkedHashMap<>();
+        for (Map.Entry<FailureCause, LongAdder> e : failures.entrySet()) {
+            failed.put(e.getKey().word, e.getValue().sum());
+        }
+        boolean fanout = options.scenario() == Scenario.FANOUT;
+        int messages = ledger.size();
+        return new WorkerResult(worker, count, attempted.get(), standingAtStop, everReady.get(), failed,
+                Histograms.encode(connectTotal), Histograms.encode(latencyTotal), deliveries.sum(), duplicates.sum(),
+                outOfOrder.sum(), unexpected.sum(), requests.sum(), fanout ? "" : ledger.bitsBase64(),
+                fanout ? ledger.counts(messages) : new int[0], fanout ? ledger.lastNanos(messages) : new long[0],
+                readyPerChannel, rss);
+    }
+
+    private static Long ownRss() {
+        try {
+            return ServerProbe.rssBytes((int) ProcessHandle.current().pid());
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package dev.halley.edge;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code GET /status/stream}: Server-Sent Events carrying one {@code /status} snapshot a second
+ * (plus {@code timeMillis}, the wall clock it was taken at, so rates can be computed), for the
+ * dashboard. It is an operator's stream, not a subscription: it is not counted as an SSE transport.
+ */
+final class StatusStream extends ChannelInboundHandlerAdapter {
+
+    private final Node node;
+    private ChannelHandlerContext ctx;
+    private ScheduledFuture<?> ticker;
+
+    private StatusStream(Node node) {
+        this.node = node;
+    }
+
+    /** Answers with the stream head and replaces the router: nothing else is read on this connection. */
+    static void start(ChannelHandlerContext routerCtx, Node node) {
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        head.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
+                .set("X-Accel-Buffering", "no");
+        HttpUtil.setTransferEncodingChunked(head, true);
+        routerCtx.writeAndFlush(head);
+        StatusStream stream = new StatusStream(node);
+        routerCtx.pipeline().remove(RequestHeadTimeout.NAME);
+        routerCtx.pipeline().replace(routerCtx.handler(), "status-stream", stream);
+        stream.ticker = stream.ctx.executor().scheduleAtFixedRate(stream::tick, 0, 1, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        // A stream reads nothing more from its client; drop whatever arrives.
+        ReferenceCountUtil.release(msg);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        ticker.cancel(false);
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+
+    private void tick() {
+        node.hub().stats().whenComplete((stats, failure) -> {
+            if (failure != null) {
+                return;
+            }
+            ObjectNode snapshot = StatusEndpoint.snapshot(node, stats);
+            snapshot.put("timeMillis", System.currentTimeMillis());
+            byte[] json;
+            try {
+                json = Envelopes.MAPPER.writeValueAsBytes(snapshot);
+            } catch (JsonProcessingException e) {
+                return;
+            }
+            // The stats complete on another loop; writing from there is safe, Netty hands it to this channel's loop.
+            ByteBuf event = Unpooled.wrappedBuffer("data: ".getBytes(StandardCharsets.US_ASCII), json,
+                    "\n\n".getBytes(StandardCharsets.US_ASCII));
+            if (ctx.channel().isActive()) {
+                ctx.writeAndFlush(new DefaultHttpContent(event));
+            } else {
+                event.release();
+            }
+        });
+    }
+}

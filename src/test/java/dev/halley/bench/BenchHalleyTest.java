@@ -1,0 +1,188 @@
+package dev.halley.bench;
+
+import static dev.halley.bench.BenchCli.assertNothingLost;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.halley.broker.BrokerOptions;
+import dev.halley.broker.LocalBroker;
+import dev.halley.edge.HalleyServer;
+import dev.halley.edge.MegaCometOptions;
+import dev.halley.edge.ServerOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Every scenario and transport against a real in-process Halley node, over real sockets. */
+class BenchHalleyTest {
+
+    private static HalleyServer server;
+    private static String base;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startServer() throws InterruptedException {
+        server = HalleyServer.start(ServerOptions.DEFAULTS.withPort(0).withBind("127.0.0.1").withLoops(2),
+                shards -> new LocalBroker(shards, BrokerOptions.DEFAULTS, Clock.systemUTC()));
+        base = "http://127.0.0.1:" + server.port();
+    }
+
+    @AfterAll
+    static void stopServer() {
+        server.close();
+    }
+
+    @Test
+    void idleHoldsEveryConnectionAndTimesEachSubscription() {
+        JsonNode r = BenchCli.run(dir, "--scenario", "idle", "--connections", "300", "--rate", "3000", "--hold", "1s",
+                "--source", "127.0.0.2-127.0.0.4", "--sub-url", base + "/sub/client/{id}", "--server-pid", Long.toString(ProcessHandle.current().pid()),
+                "--server-status", base + "/status");
+        JsonNode c = r.path("connections");
+        assertThat(c.path("standing").asLong()).isEqualTo(300);
+        assertThat(c.path("everSubscribed").asLong()).isEqualTo(300);
+        assertThat(c.path("failedTotal").asLong()).isZero();
+        assertThat(c.path("connectTimeMicros").path("count").asLong()).isEqualTo(300);
+        assertThat(r.path("delivery").isNull()).isTrue();
+        JsonNode s = r.path("server");
+        assertThat(s.path("rssLoadedBytes").asLong()).isPositive();
+        assertThat(s.path("heapUsedLoadedBytes").asLong()).isPositive();
+        assertThat(s.path("cpuSeconds").isNumber()).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sse", "ws", "longpoll"})
+    void directDeliversEveryMessageOnceOverEachTransport(String transport) {
+        JsonNode r = BenchCli.run(dir, "--scenario", "direct", "--transport", transport, "--connections", "200",
+                "--rate", "2000", "--publish-rate", "300", "--duration", "1s", "--pub-concurrency", "4",
+                "--sub-url", base + "/sub/client/{id}", "--pub-url", base + "/pub/client/{id}");
+        assertNothingLost(r);
+        assertThat(r.path("delivery").path("expected").asLong()).isEqualTo(300);
+        assertThat(r.path("delivery").path("outOfOrder").asLong()).isZero();
+    }
+
+    @Test
+    void fanoutCountsEverySubscriberOfEveryMessage() {
+        JsonNode r = BenchCli.run(dir, "--scenario", "fanout", "--transport", "sse", "--connections", "300",
+                "--channels", "6", "--rate", "3000", "--publish-rate", "60", "--duration", "1s",
+                "--sub-url", base + "/sub/channel/{channel}", "--pub-url", base + "/pub/channel/{channel}");
+        assertNothingLost(r);
+        // 60 messages over 6 channels of 50 subscribers each.
+        assertThat(r.path("delivery").path("expected").asLong()).isEqualTo(60 * 50);
+        assertThat(r.path("delivery").path("lastSubscriberLatencyMicros").path("count").asLong()).isEqualTo(60);
+    }
+
+    @Test
+    void churnResumesWithTheCursorAndLosesNothing() {
+        JsonNode r = BenchCli.run(dir, "--scenario", "churn", "--transport", "longpoll", "--connections", "100",
+                "--rate", "2000", "--publish-rate", "200", "--duration", "2s",
+                "--sub-url", base + "/sub/client/{id}?timeout=1s", "--pub-url", base + "/pub/client/{id}");
+        assertNothingLost(r);
+        assertThat(r.path("requests").path("completed").asLong()).isGreaterThanOrEqualTo(100);
+    }
+
+    @Test
+    void rampReportsEachOfferedRate() {
+        JsonNode r = BenchCli.run(dir, "--scenario", "direct", "--transport", "sse", "--connections", "100",
+                "--ramp", "50,100", "--duration", "1s", "--html", dir.resolve("ramp.html").toString(),
+                "--sub-url", base + "/sub/client/{id}", "--pub-url", base + "/pub/client/{id}");
+        assertNothingLost(r);
+        assertThat(r.path("steps")).hasSize(2);
+        assertThat(r.path("steps").get(0).path("offeredPerSecond").asInt()).isEqualTo(50);
+        assertThat(r.path("steps").get(1).path("offeredPerSecond").asInt()).isEqualTo(100);
+        assertThat(r.path("steps").get(1).path("offered").asLong()).isEqualTo(100);
+        assertThat(r.path("publish").path("offered").asLong()).isEqualTo(150);
+    }
+
+    /** Two loops, so a client's quick re-poll may land on the loop that does not own its mailbox. */
+    @Test
+    void megacometTransportAndManagerProtocol() throws InterruptedException {
+        ServerOptions options = ServerOptions.DEFAULTS.withPort(0).withBind("127.0.0.1").withLoops(2)
+                .withMegacomet(new MegaCometOptions(true, List.of(0), 0));
+        HalleyServer mc = HalleyServer.start(options, shards -> new LocalBroker(shards, BrokerOptions.DEFAULTS, Clock.systemUTC()));
+        try {
+            int worker = mc.megacometWorkerPorts().get(0);
+            JsonNode r = BenchCli.run(dir, "--scenario", "direct", "--transport", "megacomet", "--connections", "100",
+                    "--rate", "2000", "--publish-rate", "100", "--duration", "1s", "--megacomet-workers", "1",
+                    "--sub-url", "http://127.0.0.1:" + worker + "/{id}.js",
+                    "--pub-megacomet", "127.0.0.1:" + mc.megacometManagerPort());
+            assertNothingLost(r);
+        } finally {
+            mc.close();
+        }
+    }
+
+    @Test
+    void procsTwoMergesTheChildrensHistogramsAndLedgers() {
+        JsonNode r = BenchCli.run(dir, "--scenario", "direct", "--transport", "sse", "--procs", "2", "--connections", "200",
+                "--rate", "2000", "--publish-rate", "200", "--duration", "1s",
+                "--sub-url", base + "/sub/client/{id}", "--pub-url", base + "/pub/client/{id}");
+        assertNothingLost(r);
+        assertThat(r.path("procs").asInt()).isEqualTo(2);
+        assertThat(r.path("connections").path("standing").asLong()).isEqualTo(200);
+        assertThat(r.path("connections").path("connectTimeMicros").path("count").asLong()).isEqualTo(200);
+        assertThat(r.path("delivery").path("expected").asLong()).isEqualTo(200);
+    }
+
+    @Test
+    void jsonReportHasTheDocumentedFields() throws Exception {
+        Path html = dir.resolve("r.html");
+        JsonNode r = BenchCli.run(dir, "--scenario", "fanout", "--connections", "60", "--channels", "3",
+                "--publish-rate", "30", "--duration", "1s", "--html", html.toString(),
+                "--sub-url", base + "/sub/channel/{channel}", "--pub-url", base + "/pub/channel/{channel}");
+        assertThat(r.path("schema").asText()).isEqualTo("halley-bench/1");
+        for (String f : List.of("scenario", "transport", "concurrency", "procs", "subUrl", "pubUrl", "startedAt",
+                "timeTakenSeconds", "connections", "publish", "delivery", "requests", "server", "client", "steps", "timeline")) {
+            assertThat(r.has(f)).as("field %s", f).isTrue();
+        }
+        for (String f : List.of("target", "attempted", "standing", "everSubscribed", "failed", "failedTotal", "connectTimeMicros")) {
+            assertThat(r.path("connections").has(f)).as("connections.%s", f).isTrue();
+        }
+        for (String cause : List.of("connect", "timeout", "reset", "non2xx", "parse")) {
+            assertThat(r.path("connections").path("failed").has(cause)).as("cause %s", cause).isTrue();
+        }
+        JsonNode latency = r.path("delivery").path("latencyMicros");
+        for (String f : List.of("count", "min", "mean", "stdDev", "median", "max")) {
+            assertThat(latency.path(f).isNumber()).as("latencyMicros.%s", f).isTrue();
+        }
+        assertThat(latency.path("percentiles").fieldNames()).toIterable()
+                .containsExactly("50", "66", "75", "80", "90", "95", "98", "99", "99.9", "99.99", "100");
+        assertThat(latency.path("percentiles").path("100").asLong()).isEqualTo(latency.path("max").asLong());
+        assertThat(latency.path("min").asLong()).isLessThanOrEqualTo(latency.path("median").asLong());
+        assertThat(r.path("delivery").path("expected").asLong()).isEqualTo(30 * 20);
+        assertThat(r.path("delivery").path("delivered").asLong() + r.path("delivery").path("lost").asLong())
+                .isEqualTo(r.path("delivery").path("expected").asLong());
+        assertThat(r.path("timeline").size()).isPositive();
+        assertThat(r.path("requests").isNull()).isTrue();
+        // Not measured without --server-pid: null, never a guess.
+        assertThat(r.path("server").path("rssLoadedBytes").isNull()).isTrue();
+        String page = Files.readString(html);
+        assertThat(page).contains("<svg", "Connections standing over time", "Latency by percentile").doesNotContain("<script");
+    }
+
+    @Test
+    void failuresAreCountedByCause() throws Exception {
+        JsonNode notFound = BenchCli.run(dir, "--scenario", "idle", "--connections", "20", "--hold", "0s",
+                "--sub-url", base + "/nowhere/{id}");
+        assertThat(notFound.path("connections").path("failed").path("non2xx").asLong()).isEqualTo(20);
+        assertThat(notFound.path("connections").path("standing").asLong()).isZero();
+        assertThat(notFound.path("connections").path("connectTimeMicros").path("count").asLong()).isZero();
+        assertThat(notFound.path("connections").path("connectTimeMicros").path("median").isNull()).isTrue();
+
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        JsonNode refused = BenchCli.run(dir, "--scenario", "idle", "--connections", "20", "--hold", "0s",
+                "--sub-url", "http://127.0.0.1:" + closedPort + "/sub/client/{id}");
+        assertThat(refused.path("connections").path("failed").path("connect").asLong()).isEqualTo(20);
+    }
+}

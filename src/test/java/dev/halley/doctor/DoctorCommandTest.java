@@ -1,0 +1,201 @@
+package dev.halley.doctor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code halley doctor} against directories of fake {@code /proc} files written here, and once
+ * against this machine's real {@code /proc}, checked with an independent {@code ulimit} reading.
+ */
+class DoctorCommandTest {
+
+    /** CapEff of a container root without CAP_SYS_RESOURCE (bit 24 clear), as on this machine kind. */
+    private static final String CAPS_WITHOUT_SYS_RESOURCE = "000001fffeffffff";
+    private static final String CAPS_ALL = "000001ffffffffff";
+
+    @TempDir
+    Path root;
+
+    private record Run(int exitCode, String out, String err) {
+    }
+
+    private static Run doctor(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = DoctorCommand.run(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private Run doctorOnFakeRoot(String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = "--root";
+        all[1] = root.toString();
+        System.arraycopy(args, 0, all, 2, args.length);
+        return doctor(all);
+    }
+
+    private void write(String relative, String content) throws IOException {
+        Path p = root.resolve(relative);
+        Files.createDirectories(p.getParent());
+        Files.writeString(p, content, StandardCharsets.UTF_8);
+    }
+
+    /** A machine like the reference one: 20,000 open files, not raisable, 2 cores, 24 GiB. */
+    private void writeSmallLimitMachine() throws IOException {
+        write("proc/self/limits", """
+                Limit                     Soft Limit           Hard Limit           Units
+                Max cpu time              unlimited            unlimited            seconds
+                Max open files            20000                20000                files
+                Max locked memory         8388608              8388608              bytes
+                """);
+        write("proc/self/status", "Name:\tjava\nCapInh:\t0000000000000000\nCapEff:\t" + CAPS_WITHOUT_SYS_RESOURCE + "\n");
+        write("proc/sys/fs/file-max", "2466174\n");
+        write("proc/sys/fs/nr_open", "1048576\n");
+        write("proc/sys/net/core/somaxconn", "4096\n");
+        write("proc/sys/net/ipv4/tcp_max_syn_backlog", "2048\n");
+        write("proc/sys/net/core/netdev_max_backlog", "1000\n");
+        write("proc/sys/net/ipv4/ip_local_port_range", "32768\t60999\n");
+        write("proc/sys/net/ipv4/tcp_mem", "287898\t383866\t575796\n");
+        write("proc/sys/net/ipv4/tcp_rmem", "4096\t131072\t33554432\n");
+        write("proc/sys/net/ipv4/tcp_wmem", "4096\t16384\t4194304\n");
+        write("proc/meminfo", "MemTotal:       24683656 kB\nMemFree:        23120252 kB\nMemAvailable:   24148764 kB\n");
+        write("proc/cpuinfo", "processor\t: 0\nmodel name\t: x\n\nprocessor\t: 1\nmodel name\t: x\n");
+    }
+
+    @Test
+    void aMillionInOneProcessIsBlockedByTheHardLimitAndTheProcessCountIsGiven() throws IOException {
+        writeSmallLimitMachine();
+
+        Run run = doctorOnFakeRoot("--connections", "1000000");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.out())
+                .contains("soft 20,000, hard 20,000 (cannot be raised from here: no CAP_SYS_RESOURCE)")
+                .contains("BLOCKER  open files: one process must hold 1,000,000 connections")
+                .contains("lacks CAP_SYS_RESOURCE")
+                .contains("Verdict: NOT reachable as configured.")
+                .contains("LimitNOFILE=1001472")
+                .contains("*  hard  nofile  1001472")
+                .contains("net.ipv4.tcp_max_syn_backlog = 4096")
+                .contains("(1,000,000 / (20,000 - 1,000 reserved)): 53 server processes")
+                .contains("53 client processes (halley bench --procs 53)")
+                .contains("cores          2");
+        assertThat(run.out()).doesNotContain("fs.nr_open = ");
+    }
+
+    @Test
+    void theSuggestedPlanIsReachable() throws IOException {
+        writeSmallLimitMachine();
+
+        Run run = doctorOnFakeRoot("--connections", "1000000", "--server-processes", "53");
+
+        assertThat(run.exitCode()).isEqualTo(0);
+        assertThat(run.out()).contains("OK       open files: 19,868 open files per server process fit under 20,000")
+                .contains("Verdict: reachable as configured.")
+                .doesNotContain("LimitNOFILE");
+    }
+
+    @Test
+    void memoryEstimateUsesTheMeasuredCosts() throws IOException {
+        writeSmallLimitMachine();
+
+        Run run = doctorOnFakeRoot("--connections", "10000");
+
+        // 10,000 x 8,400 B = 80.1 MiB; 10,000 x 2,116 B = 20.2 MiB; 10,000 x 742 B = 7.1 MiB.
+        assertThat(run.exitCode()).isEqualTo(0);
+        assertThat(run.out()).contains("10,000 x 8,400 B (loopback pair)").contains("= 80.1 MiB")
+                .contains("10,000 x 2,116 B (Netty epoll + HTTP)").contains("= 20.2 MiB")
+                .contains("10,000 x 742 B (bare NIO)").contains("= 7.1 MiB")
+                .contains("Memory estimate for 1 server and 1 client processes");
+    }
+
+    @Test
+    void tooLittleMemoryIsABlocker() throws IOException {
+        writeSmallLimitMachine();
+        write("proc/meminfo", "MemTotal:       1048576 kB\nMemAvailable:   524288 kB\n");
+
+        Run run = doctorOnFakeRoot("--connections", "100000", "--server-processes", "10");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.out()).contains("BLOCKER  memory: the estimate").contains("only 512.0 MiB is available");
+    }
+
+    @Test
+    void aRaisableMachineGetsNrOpenAndFileMaxLines() throws IOException {
+        writeSmallLimitMachine();
+        write("proc/self/status", "CapEff:\t" + CAPS_ALL + "\n");
+        write("proc/sys/fs/nr_open", "1048576\n");
+        write("proc/sys/fs/file-max", "1000000\n");
+
+        Run run = doctorOnFakeRoot("--connections", "2000000", "--no-local-clients");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.out())
+                .contains("hard 20,000 (can be raised: CAP_SYS_RESOURCE held)")
+                .contains("fs.nr_open = 2001920")
+                .contains("BLOCKER  fs.file-max")
+                .contains("fs.file-max = ")
+                .contains("clients elsewhere")
+                .contains("2,000,000 x 4,200 B (one end)")
+                .doesNotContain("client processes (halley bench");
+    }
+
+    @Test
+    void anExplicitFdCapOverridesTheHardLimit() throws IOException {
+        writeSmallLimitMachine();
+
+        Run run = doctorOnFakeRoot("--connections", "100000", "--per-process-fd-cap", "200000");
+
+        assertThat(run.exitCode()).isEqualTo(0);
+        assertThat(run.out()).contains("101,000 open files per server process fit under 200,000");
+    }
+
+    @Test
+    void unreadableFilesAreReportedUnknownNotGuessed() {
+        Run run = doctorOnFakeRoot("--connections", "1000");
+
+        assertThat(run.exitCode()).isEqualTo(0);
+        assertThat(run.out()).contains("soft unknown, hard unknown (raisable: unknown)")
+                .contains("WARNING  open files: cannot read this process's open-file limit")
+                .contains("cores          unknown");
+    }
+
+    @Test
+    void usageErrorsExitTwoWithTheRule() {
+        Run run = doctor("--connections", "0");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--connections must be between 1 and 100000000, got 0");
+        assertThat(doctor("--per-process-fd-cap", "10").err())
+                .contains("--per-process-fd-cap must be 0 (auto) or more than 1000, got 10");
+    }
+
+    @Test
+    void onThisMachineTheHardLimitMatchesUlimitAndDecidesTheVerdict() throws Exception {
+        Process ulimit = new ProcessBuilder("sh", "-c", "ulimit -Hn").redirectErrorStream(true).start();
+        assertThat(ulimit.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        String word = new String(ulimit.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+        long hard = word.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(word);
+
+        Run run = doctor("--connections", "1000000");
+
+        String shown = hard == Long.MAX_VALUE ? "unlimited" : String.format(Locale.ROOT, "%,d", hard);
+        assertThat(run.out()).contains("hard " + shown).contains("This machine (read under /)");
+        if (hard < 1_001_000) {
+            long processes = (1_000_000 + (hard - 1_000) - 1) / (hard - 1_000);
+            assertThat(run.exitCode()).isEqualTo(1);
+            assertThat(run.out()).contains("BLOCKER  open files: one process must hold 1,000,000 connections")
+                    .contains(processes + " server processes (halley cluster)");
+        }
+    }
+}
