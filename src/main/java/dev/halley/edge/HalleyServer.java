@@ -117,9 +117,9 @@ public final class HalleyServer implements AutoCloseable {
             server.close();
             throw e;
         }
-        log.info("event=started bind={} port={} loops={} transport={} accept={} broker={}", options.bind(), server.port,
+        log.info("event=started bind={} port={} loops={} transport={} accept={} tls={} broker={}", options.bind(), server.port,
                 options.loops(), server.epoll ? "epoll" : "nio", server.acceptMode().name().toLowerCase(),
-                server.broker.getClass().getSimpleName());
+                server.tls == null ? "off" : server.tls.getClass().getSimpleName(), server.broker.getClass().getSimpleName());
         return server;
     }
 
@@ -169,7 +169,7 @@ public final class HalleyServer implements AutoCloseable {
     }
 
     /** Binds one port in the accept mode in force; returns the port bound. */
-    private int bind(String host, int requestedPort, ChannelInitializer<SocketChannel> initializer) throws InterruptedException {
+    private int bind(String host, int requestedPort, ChannelInitializer<? extends Channel> initializer) throws InterruptedException {
         if (acceptMode() == AcceptMode.SINGLE) {
             Channel ch = listen(bootstrap(loops.next(), loops, initializer), host, requestedPort);
             return ((InetSocketAddress) ch.localAddress()).getPort();
@@ -212,7 +212,7 @@ public final class HalleyServer implements AutoCloseable {
         return bound.channel();
     }
 
-    private ServerBootstrap bootstrap(EventLoopGroup acceptor, EventLoopGroup workers, ChannelInitializer<SocketChannel> initializer) {
+    private ServerBootstrap bootstrap(EventLoopGroup acceptor, EventLoopGroup workers, ChannelInitializer<? extends Channel> initializer) {
         Class<? extends ServerChannel> channel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         int high = options.limits().maxOutboundBytes();
         return new ServerBootstrap()

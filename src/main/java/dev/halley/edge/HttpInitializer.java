@@ -1,8 +1,8 @@
 package dev.halley.edge;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -12,7 +12,7 @@ import io.netty.handler.ssl.SslContext;
  * Assembles an HTTP connection's pipeline: gate, TLS when configured, codec, head timeout,
  * aggregator, CORS, router. Nothing else.
  */
-final class HttpInitializer extends ChannelInitializer<SocketChannel> {
+final class HttpInitializer extends ChannelInitializer<Channel> {
 
     /** What a listener serves. */
     enum Role {
@@ -38,7 +38,7 @@ final class HttpInitializer extends ChannelInitializer<SocketChannel> {
     }
 
     @Override
-    protected void initChannel(SocketChannel ch) {
+    protected void initChannel(Channel ch) {
         Limits limits = node.limits();
         node.admin().track(ch);
         ChannelPipeline p = ch.pipeline();
