@@ -15,6 +15,12 @@ record Node(Hub hub, ServerOptions options, EdgeCounters counters, PublishGuard 
             SubscriberTokens subscriberTokens, OriginPolicy origins, long startedAtMillis, NodeMetrics metrics,
             NodeAdmin admin) {
 
+    /** A node whose drain and extra status sections are not wired (tests that build a node by hand). */
+    Node(Hub hub, ServerOptions options, EdgeCounters counters, PublishGuard publishGuard,
+         SubscriberTokens subscriberTokens, OriginPolicy origins, long startedAtMillis, NodeMetrics metrics) {
+        this(hub, options, counters, publishGuard, subscriberTokens, origins, startedAtMillis, metrics, new NodeAdmin());
+    }
+
     Limits limits() {
         return options.limits();
     }
