@@ -99,15 +99,15 @@ public final class HalleyServer implements AutoCloseable {
             server.node.metrics().start(server.loops.next());
             String publishBind = options.security().publishBind();
             HttpInitializer.Role mainRole = publishBind == null ? HttpInitializer.Role.ALL : HttpInitializer.Role.SUBSCRIBE;
-            server.port = server.bind(options.bind(), options.port(), new HttpInitializer(server.node, mainRole, server.tls));
+            server.port = server.bind(options.bind(), options.port(), server.tracked(new HttpInitializer(server.node, mainRole, server.tls)));
             if (publishBind != null) {
                 String[] hostPort = Security.parsePublishBind(publishBind);
                 server.publishPort = server.bind(hostPort[0], Integer.parseInt(hostPort[1]),
-                        new HttpInitializer(server.node, HttpInitializer.Role.PUBLISH, server.tls));
+                        server.tracked(new HttpInitializer(server.node, HttpInitializer.Role.PUBLISH, server.tls)));
             }
             if (options.megacomet().enabled()) {
                 // MegaComet's clients speak plain HTTP to its worker ports, so these never use TLS.
-                HttpInitializer plain = new HttpInitializer(server.node, mainRole, null);
+                ChannelInitializer<Channel> plain = server.tracked(new HttpInitializer(server.node, mainRole, null));
                 for (int p : options.megacomet().workerPorts()) {
                     server.workerPorts.add(server.bind(options.bind(), p, plain));
                 }
@@ -166,6 +166,17 @@ public final class HalleyServer implements AutoCloseable {
                 ch.pipeline().addLast(new ManagerProtocolDecoder(maxId, maxMessage), new ManagerProtocolHandler(node));
             }
         });
+    }
+
+    /** Accepted HTTP connections join the group a drain asks to finish; pipelines built by hand (tests) do not. */
+    private ChannelInitializer<Channel> tracked(HttpInitializer http) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                node.admin().track(ch);
+                ch.pipeline().addLast(http);
+            }
+        };
     }
 
     /** Binds one port in the accept mode in force; returns the port bound. */

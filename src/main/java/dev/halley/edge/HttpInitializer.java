@@ -40,7 +40,6 @@ final class HttpInitializer extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
         Limits limits = node.limits();
-        node.admin().track(ch);
         ChannelPipeline p = ch.pipeline();
         p.addLast("gate", gate);
         if (tls != null) {
