@@ -43,6 +43,9 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "Properties file of option defaults (key = long option name without dashes).")
     String config;
 
+    @Option(names = "--log-format", defaultValue = "plain", description = "plain or json: one JSON object per log line (default: ${DEFAULT-VALUE}).")
+    String logFormat;
+
     @Option(names = "--bind", defaultValue = "0.0.0.0", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String bind;
 
@@ -162,6 +165,11 @@ final class ServerCommand implements Callable<Integer> {
             checkClusterOptions();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        switch (logFormat) {
+            case "plain" -> LogFormat.PLAIN.apply();
+            case "json" -> LogFormat.JSON.apply();
+            default -> throw new ParameterException(spec.commandLine(), "--log-format must be plain or json, got " + logFormat);
         }
         boolean cluster = !broker.equals("local");
         Function<Shards, Broker> brokers = cluster

@@ -6,6 +6,7 @@ import dev.halley.message.Topic;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -44,19 +45,28 @@ final class SseStream extends ChannelInboundHandlerAdapter implements StreamSess
         this.session = new StreamSession(routerCtx.channel(), node, this);
     }
 
-    /** Answers with the stream head and replaces the router: nothing else is read on this connection. */
-    static void start(ChannelHandlerContext ctx, Node node, SubscribeRequest request) {
+    /**
+     * Answers {@code routerCtx}'s request with the head of an endless event stream and puts
+     * {@code stream} in the router's place: nothing else is read on this connection, and no
+     * request-head timeout applies any more. The head is written, not flushed.
+     */
+    static void takeOver(ChannelHandlerContext routerCtx, String name, ChannelHandler stream) {
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         head.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
                 .set("X-Accel-Buffering", "no");
         HttpUtil.setTransferEncodingChunked(head, true);
-        ctx.write(head);
-        ctx.writeAndFlush(new DefaultHttpContent(OPENED.duplicate()));
+        routerCtx.write(head);
+        routerCtx.pipeline().remove(RequestHeadTimeout.NAME);
+        routerCtx.pipeline().replace(routerCtx.handler(), name, stream);
+    }
+
+    /** Opens a subscription stream in the router's place and subscribes its topics. */
+    static void start(ChannelHandlerContext ctx, Node node, SubscribeRequest request) {
         SseStream stream = new SseStream(ctx, node);
-        ctx.pipeline().remove(RequestHeadTimeout.NAME);
-        ctx.pipeline().replace(ctx.handler(), "sse", stream);
+        takeOver(ctx, "sse", stream);
+        stream.ctx.writeAndFlush(new DefaultHttpContent(OPENED.duplicate()));
         node.counters().transportStarted(Transport.SSE);
         for (SubscribeRequest.TopicCursor tc : request.topics()) {
             stream.session.subscribe(tc.topic(), tc.cursor());

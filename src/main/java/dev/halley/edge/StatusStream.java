@@ -7,13 +7,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
@@ -36,16 +29,9 @@ final class StatusStream extends ChannelInboundHandlerAdapter {
 
     /** Answers with the stream head and replaces the router: nothing else is read on this connection. */
     static void start(ChannelHandlerContext routerCtx, Node node) {
-        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-        head.headers()
-                .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
-                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
-                .set("X-Accel-Buffering", "no");
-        HttpUtil.setTransferEncodingChunked(head, true);
-        routerCtx.writeAndFlush(head);
         StatusStream stream = new StatusStream(node);
-        routerCtx.pipeline().remove(RequestHeadTimeout.NAME);
-        routerCtx.pipeline().replace(routerCtx.handler(), "status-stream", stream);
+        SseStream.takeOver(routerCtx, "status-stream", stream);
+        stream.ctx.flush();
         stream.ticker = stream.ctx.executor().scheduleAtFixedRate(stream::tick, 0, 1, TimeUnit.SECONDS);
     }
 

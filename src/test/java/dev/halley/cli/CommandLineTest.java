@@ -6,12 +6,17 @@ import dev.halley.edge.AcceptMode;
 import dev.halley.edge.Durations;
 import dev.halley.edge.ServerOptions;
 import dev.halley.testing.TestServer;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -63,6 +68,22 @@ class CommandLineTest {
                     .execute("publish", "--url", url, "--channel", "c", "--json", "{broken");
             assertThat(code).isEqualTo(1);
             assertThat(err.toString()).contains("HTTP 400").contains("not valid JSON");
+        }
+    }
+
+    @Test
+    void jsonLogsAreOneObjectPerLineOnStderr() throws Exception {
+        Process server = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.halley.cli.Halley",
+                "server", "--bind", "127.0.0.1", "--port", "0", "--loops", "1", "--log-format", "json").start();
+        try (BufferedReader err = new BufferedReader(new InputStreamReader(server.getErrorStream(), StandardCharsets.UTF_8))) {
+            JsonNode started = TestServer.json(err.readLine());
+            assertThat(started.get("level").asText()).isEqualTo("INFO");
+            assertThat(started.get("loggerName").asText()).isEqualTo("dev.halley.edge.HalleyServer");
+            assertThat(started.get("formattedMessage").asText()).startsWith("event=started bind=127.0.0.1 port=");
+        } finally {
+            server.destroy();
+            assertThat(server.waitFor(10, TimeUnit.SECONDS)).as("stops on SIGTERM").isTrue();
         }
     }
 

@@ -6,13 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.halley.testing.TestServer;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PublishAndLimitsTest {
@@ -128,30 +125,6 @@ class PublishAndLimitsTest {
             }
         }
         return line.toString();
-    }
-
-    @Test
-    void clientsThatResetMidRequestCostNothingAfterwards() throws Exception {
-        try (TestServer s = TestServer.start()) {
-            List<Socket> sockets = new ArrayList<>();
-            for (int i = 0; i < 500; i++) {
-                Socket sock = new Socket("127.0.0.1", s.port());
-                sock.getOutputStream().write(("POST /pub/client/r" + i + " HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\npartial")
-                        .getBytes(StandardCharsets.US_ASCII));
-                sockets.add(sock);
-            }
-            for (Socket sock : sockets) {
-                sock.setSoLinger(true, 0);
-                sock.close();
-            }
-            for (int i = 0; i < 500 && TestServer.json(s.get("/status").body()).at("/connections/total").asInt() > 1; i++) {
-                Thread.sleep(10);
-            }
-            JsonNode status = TestServer.json(s.get("/status").body());
-            assertThat(status.at("/connections/total").asInt()).as("only the status request is open").isEqualTo(1);
-            assertThat(status.at("/messages/published").asInt()).isZero();
-            assertThat(s.publish("client/after", "fine")).isNotBlank();
-        }
     }
 
     private static void expect(HttpResponse<String> r, int status, String reasonPart) {
