@@ -229,10 +229,6 @@ public final class RedisBroker implements Broker {
     }
 
     /** {@code ok} while both the command and the bus connection work, else {@code degraded}. */
-    public String state() {
-        return state(true);
-    }
-
     private String state(boolean lastCommandWorked) {
         return lastCommandWorked && connection.isOpen() && bus.healthy() ? "ok" : "degraded";
     }
