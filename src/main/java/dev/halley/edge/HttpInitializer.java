@@ -24,6 +24,10 @@ final class HttpInitializer extends ChannelInitializer<Channel> {
         PUBLISH
     }
 
+    static final String CODEC = "http";
+    static final String AGGREGATOR = "aggregator";
+    static final String CORS = "cors";
+
     private final Node node;
     private final Role role;
     private final SslContext tls;
@@ -45,12 +49,24 @@ final class HttpInitializer extends ChannelInitializer<Channel> {
         if (tls != null) {
             p.addLast("tls", tls.newHandler(ch.alloc()));
         }
-        p.addLast("http", new HttpServerCodec(new HttpDecoderConfig()
+        p.addLast(CODEC, new HttpServerCodec(new HttpDecoderConfig()
                 .setMaxInitialLineLength(limits.maxUriBytes())
                 .setMaxHeaderSize(limits.maxHeaderBytes())));
         p.addLast(RequestHeadTimeout.NAME, new RequestHeadTimeout(node.options().headerTimeout().toNanos(), node.counters()));
-        p.addLast("aggregator", new HttpObjectAggregator(limits.maxMessageBytes()));
-        p.addLast("cors", new CrossOrigin(node.origins()));
+        p.addLast(AGGREGATOR, new HttpObjectAggregator(limits.maxMessageBytes()));
+        p.addLast(CORS, new CrossOrigin(node.origins()));
         p.addLast("router", new RequestRouter(node, role));
+    }
+
+    /**
+     * Removes what only reading requests needs, once a connection has become a stream whose
+     * answer head is written: the head timeout, the aggregator (if still there) and CORS.
+     */
+    static void dropRequestHandling(ChannelPipeline p) {
+        p.remove(RequestHeadTimeout.NAME);
+        if (p.get(AGGREGATOR) != null) {
+            p.remove(AGGREGATOR);
+        }
+        p.remove(CORS);
     }
 }

@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -47,8 +48,9 @@ final class SseStream extends ChannelInboundHandlerAdapter implements StreamSess
 
     /**
      * Answers {@code routerCtx}'s request with the head of an endless event stream and puts
-     * {@code stream} in the router's place: nothing else is read on this connection, and no
-     * request-head timeout applies any more. The head is written, not flushed.
+     * {@code stream} in the router's place: nothing else is read on this connection, so the
+     * request decoder, aggregator, CORS and head timeout go (an idle stream keeps only what it
+     * writes with). The head is written, not flushed.
      */
     static void takeOver(ChannelHandlerContext routerCtx, String name, ChannelHandler stream) {
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
@@ -58,7 +60,8 @@ final class SseStream extends ChannelInboundHandlerAdapter implements StreamSess
                 .set("X-Accel-Buffering", "no");
         HttpUtil.setTransferEncodingChunked(head, true);
         routerCtx.write(head);
-        routerCtx.pipeline().remove(RequestHeadTimeout.NAME);
+        HttpInitializer.dropRequestHandling(routerCtx.pipeline());
+        ((HttpServerCodec) routerCtx.pipeline().get(HttpInitializer.CODEC)).removeInboundHandler();
         routerCtx.pipeline().replace(routerCtx.handler(), name, stream);
     }
 

@@ -61,7 +61,6 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame> 
             return;
         }
         WebSocketStream stream = new WebSocketStream(ctx, node, handshaker, grant);
-        ctx.pipeline().remove(RequestHeadTimeout.NAME);
         ctx.pipeline().replace(ctx.handler(), "ws", stream);
         ctx.pipeline().addBefore("ws", "ws-aggregator", new WebSocketFrameAggregator(node.limits().maxMessageBytes()));
         handshaker.handshake(ctx.channel(), request).addListener((ChannelFutureListener) f -> {
@@ -69,6 +68,8 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame> 
                 f.channel().close();
                 return;
             }
+            // The handshake answer has passed CORS on its way out; nothing needs it any more.
+            HttpInitializer.dropRequestHandling(stream.ctx.pipeline());
             stream.opened(sub);
         });
     }
