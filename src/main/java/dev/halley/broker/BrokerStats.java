@@ -6,11 +6,11 @@ package dev.halley.broker;
  * @param kind {@code local} or {@code redis}
  * @param state {@code ok}, or {@code degraded} while its store is unreachable
  * @param epoch the current epoch of message ids
- * @param mailboxes client mailboxes holding at least one message
- * @param channels channels holding history
- * @param queuedMessages messages stored and not yet expired
- * @param expiredMessages messages removed because their time to live passed, since start
- * @param droppedMessages messages removed to respect a length cap, since start
+ * @param mailboxes client mailboxes holding at least one message; -1 when not counted (redis: it would take a scan)
+ * @param channels channels holding history; -1 when not counted
+ * @param queuedMessages messages stored and not yet expired; -1 when not counted
+ * @param expiredMessages messages removed because their time to live passed, since start (redis: cluster-wide, since Redis started)
+ * @param droppedMessages messages removed to respect a length cap, since start (redis: cluster-wide)
  */
 public record BrokerStats(String kind, String state, String epoch, long mailboxes, long channels,
                           long queuedMessages, long expiredMessages, long droppedMessages) {

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(name = "halley", mixinStandardHelpOptions = true, versionProvider = Halley.Version.class,
         description = "A comet (HTTP push) server for the JVM: long-poll, SSE and WebSocket on one port.",
         subcommands = {ServerCommand.class, PublishCommand.class, BenchCommand.class, DoctorCommand.class,
-            CommandLine.HelpCommand.class})
+            ClusterCommand.class, DrainCommand.class, CommandLine.HelpCommand.class})
 public final class Halley {
 
     public static void main(String[] args) {

@@ -1,9 +1,14 @@
 package dev.halley.cli;
 
+import dev.halley.broker.Broker;
 import dev.halley.broker.BrokerOptions;
 import dev.halley.broker.LocalBroker;
+import dev.halley.broker.RedisBroker;
 import dev.halley.broker.Retention;
+import dev.halley.broker.Shards;
+import dev.halley.cluster.ClusterMembership;
 import dev.halley.edge.AcceptMode;
+import dev.halley.edge.Durations;
 import dev.halley.edge.HalleyServer;
 import dev.halley.edge.Limits;
 import dev.halley.edge.MegaCometOptions;
@@ -11,6 +16,8 @@ import dev.halley.edge.Security;
 import dev.halley.edge.ServerOptions;
 import io.netty.channel.ChannelException;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -18,7 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -138,11 +145,24 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--megacomet-manager-port", defaultValue = "9000", description = "MegaComet manager (app protocol) port (default: ${DEFAULT-VALUE}).")
     int megacometManagerPort;
 
+    @Option(names = "--broker", defaultValue = "local", description = "local (embedded, one node) or redis://host:port (a cluster sharing that Redis). Default: ${DEFAULT-VALUE}.")
+    String broker;
+
+    @Option(names = "--node-id", description = "This node's name in the cluster (default: the advertised host:port).")
+    String nodeId;
+
+    @Option(names = "--advertise", description = "Host other nodes and tools use to reach this node (default: the bind address, or this machine's name when binding every address).")
+    String advertise;
+
+    @Option(names = "--drain-timeout", defaultValue = "10s", description = "On SIGTERM or POST /admin/drain, how long clients get to leave before the rest are cut (default: ${DEFAULT-VALUE}).")
+    Duration drainTimeout;
+
     @Override
     public Integer call() throws InterruptedException {
         ServerOptions options;
         try {
             options = options();
+            checkClusterOptions();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -151,22 +171,77 @@ final class ServerCommand implements Callable<Integer> {
             case "json" -> LogFormat.JSON.apply();
             default -> throw new ParameterException(spec.commandLine(), "--log-format must be plain or json, got " + logFormat);
         }
+        boolean cluster = !broker.equals("local");
+        Function<Shards, Broker> brokers = cluster
+                ? shards -> new RedisBroker(options.broker(), broker)
+                : shards -> new LocalBroker(shards, options.broker(), Clock.systemUTC());
         HalleyServer server;
+        ClusterMembership membership;
         try {
-            server = HalleyServer.start(options, shards -> new LocalBroker(shards, options.broker(), Clock.systemUTC()));
+            server = HalleyServer.start(options, brokers);
         } catch (ChannelException e) {
             spec.commandLine().getErr().println("halley server: " + e.getMessage());
+            return 1;
+        } catch (IllegalStateException e) {
+            spec.commandLine().getErr().println("halley server: cannot start: " + e.getMessage());
             return 1;
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        CountDownLatch stopped = new CountDownLatch(1);
+        if (cluster) {
+            String address = advertisedHost() + ":" + server.port();
+            try {
+                membership = new ClusterMembership(broker, nodeId != null ? nodeId : address, address,
+                        () -> server.hub().stats().thenApply(s -> new ClusterMembership.NodeLoad(server.connections(),
+                                s.published(), s.delivered(), s.broker().state())));
+            } catch (RuntimeException e) {
+                server.close();
+                spec.commandLine().getErr().println("halley: cannot join the cluster at " + broker + ": " + e.getMessage());
+                return 1;
+            }
+            server.statusSection("cluster", membership::view);
+        } else {
+            membership = null;
+        }
+        Runnable drain = () -> {
+            if (membership != null) {
+                membership.close();
+            }
+            server.drain(drainTimeout);
+        };
+        server.onAdminDrain(drain);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
+            drain.run();
+            server.terminated().toCompletableFuture().join();
         }, "halley-shutdown"));
-        stopped.await();
+        server.terminated().toCompletableFuture().join();
         return 0;
+    }
+
+    private void checkClusterOptions() {
+        if (!broker.equals("local")) {
+            RedisBroker.parseUri(broker);
+        }
+        if (drainTimeout.compareTo(Duration.ofMillis(100)) < 0 || drainTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
+            throw new IllegalArgumentException("--drain-timeout must be between 100ms and 10m, got " + Durations.format(drainTimeout));
+        }
+        if (nodeId != null && !nodeId.matches("[A-Za-z0-9._:-]{1,64}")) {
+            throw new IllegalArgumentException("--node-id must be 1-64 characters of A-Za-z0-9._:-, got " + nodeId);
+        }
+    }
+
+    private String advertisedHost() {
+        if (advertise != null) {
+            return advertise;
+        }
+        if (!bind.equals("0.0.0.0") && !bind.equals("::")) {
+            return bind;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
     }
 
     ServerOptions options() {

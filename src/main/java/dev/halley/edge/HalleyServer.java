@@ -27,10 +27,15 @@ import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +63,9 @@ public final class HalleyServer implements AutoCloseable {
     private int port;
     private int publishPort;
     private int managerPort;
+    private final AtomicBoolean drainStarted = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
     private HalleyServer(ServerOptions options, Function<Shards, Broker> brokerFactory) {
         this.options = options;
@@ -75,7 +83,7 @@ public final class HalleyServer implements AutoCloseable {
                 new PublishGuard(security.publishKeys(), options.limits().publishesPerSecondPerKey()),
                 security.subscriberSecret() == null ? null : new SubscriberTokens(security.subscriberSecret()),
                 new OriginPolicy(security.allowedOrigins(), security.tls()), System.currentTimeMillis(),
-                new NodeMetrics(hub, counters, executors.size()));
+                new NodeMetrics(hub, counters, executors.size()), new NodeAdmin());
         this.tls = security.tls() ? TlsContexts.server(security.tlsCert(), security.tlsKey()) : null;
     }
 
@@ -91,15 +99,15 @@ public final class HalleyServer implements AutoCloseable {
             server.node.metrics().start(server.loops.next());
             String publishBind = options.security().publishBind();
             HttpInitializer.Role mainRole = publishBind == null ? HttpInitializer.Role.ALL : HttpInitializer.Role.SUBSCRIBE;
-            server.port = server.bind(options.bind(), options.port(), new HttpInitializer(server.node, mainRole, server.tls));
+            server.port = server.bind(options.bind(), options.port(), server.tracked(new HttpInitializer(server.node, mainRole, server.tls)));
             if (publishBind != null) {
                 String[] hostPort = Security.parsePublishBind(publishBind);
                 server.publishPort = server.bind(hostPort[0], Integer.parseInt(hostPort[1]),
-                        new HttpInitializer(server.node, HttpInitializer.Role.PUBLISH, server.tls));
+                        server.tracked(new HttpInitializer(server.node, HttpInitializer.Role.PUBLISH, server.tls)));
             }
             if (options.megacomet().enabled()) {
                 // MegaComet's clients speak plain HTTP to its worker ports, so these never use TLS.
-                HttpInitializer plain = new HttpInitializer(server.node, mainRole, null);
+                ChannelInitializer<Channel> plain = server.tracked(new HttpInitializer(server.node, mainRole, null));
                 for (int p : options.megacomet().workerPorts()) {
                     server.workerPorts.add(server.bind(options.bind(), p, plain));
                 }
@@ -160,6 +168,17 @@ public final class HalleyServer implements AutoCloseable {
         });
     }
 
+    /** Accepted HTTP connections join the group a drain asks to finish; pipelines built by hand (tests) do not. */
+    private ChannelInitializer<Channel> tracked(HttpInitializer http) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                node.admin().track(ch);
+                ch.pipeline().addLast(http);
+            }
+        };
+    }
+
     /** Binds one port in the accept mode in force; returns the port bound. */
     private int bind(String host, int requestedPort, ChannelInitializer<? extends Channel> initializer) throws InterruptedException {
         if (acceptMode() == AcceptMode.SINGLE) {
@@ -218,9 +237,72 @@ public final class HalleyServer implements AutoCloseable {
                 .childHandler(initializer);
     }
 
+    /** Connections open now, across every loop. */
+    public int connections() {
+        return node.counters().open();
+    }
+
+    /** Adds a section to {@code GET /status}, e.g. the cluster view; {@code section} must not block. */
+    public void statusSection(String name, Supplier<Object> section) {
+        node.admin().statusSection(name, section);
+    }
+
+    /** What {@code POST /admin/drain} does; without it that endpoint answers 503. */
+    public void onAdminDrain(Runnable action) {
+        node.admin().onDrainRequest(action);
+    }
+
+    /** Completes once the node is closed, by {@link #close} or at the end of {@link #drain}. */
+    public CompletionStage<Void> terminated() {
+        return terminated;
+    }
+
+    /**
+     * Stops accepting, asks every open connection to finish (SSE: a {@code retry:} field and the end
+     * of the stream; WebSocket: close 1012; a held long-poll: answered with its cursor; idle
+     * keep-alive: closed), waits for them at most {@code timeout}, closes whatever is left and then
+     * the node. Runs on its own thread; calling it again returns the same completion.
+     */
+    public CompletionStage<Void> drain(Duration timeout) {
+        if (drainStarted.compareAndSet(false, true)) {
+            Thread drainer = new Thread(() -> runDrain(timeout), "halley-drain");
+            drainer.start();
+        }
+        return terminated;
+    }
+
+    private void runDrain(Duration timeout) {
+        long startNanos = System.nanoTime();
+        long deadline = startNanos + timeout.toNanos();
+        node.admin().markDraining();
+        log.info("event=drain_started port={} connections={} timeout_ms={}", port, node.admin().connections().size(), timeout.toMillis());
+        for (Channel ch : listeners) {
+            ch.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        }
+        for (Channel ch : node.admin().connections()) {
+            ch.pipeline().fireUserEventTriggered(NodeAdmin.DRAIN);
+        }
+        try {
+            while (!node.admin().connections().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        int left = node.admin().connections().size();
+        node.admin().connections().close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        log.info("event=drain_finished port={} forced_closed={} millis={}", port, left,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+        close();
+    }
+
     /** Closes the listening sockets and every connection, then the loops; waits a bounded time. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            terminated.join();
+            return;
+        }
         for (Channel ch : listeners) {
             ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
@@ -230,5 +312,6 @@ public final class HalleyServer implements AutoCloseable {
         if (port != 0) {
             log.info("event=stopped port={}", port);
         }
+        terminated.complete(null);
     }
 }

@@ -9,9 +9,17 @@ import dev.halley.hub.Hub;
  * @param subscriberTokens null when subscribing is open
  * @param startedAtMillis wall-clock start, for uptime in {@code /status}
  * @param metrics the meters {@code /metrics} exposes
+ * @param admin open connections, drain state and extra status sections
  */
 record Node(Hub hub, ServerOptions options, EdgeCounters counters, PublishGuard publishGuard,
-            SubscriberTokens subscriberTokens, OriginPolicy origins, long startedAtMillis, NodeMetrics metrics) {
+            SubscriberTokens subscriberTokens, OriginPolicy origins, long startedAtMillis, NodeMetrics metrics,
+            NodeAdmin admin) {
+
+    /** A node whose drain and extra status sections are not wired (tests that build a node by hand). */
+    Node(Hub hub, ServerOptions options, EdgeCounters counters, PublishGuard publishGuard,
+         SubscriberTokens subscriberTokens, OriginPolicy origins, long startedAtMillis, NodeMetrics metrics) {
+        this(hub, options, counters, publishGuard, subscriberTokens, origins, startedAtMillis, metrics, new NodeAdmin());
+    }
 
     Limits limits() {
         return options.limits();

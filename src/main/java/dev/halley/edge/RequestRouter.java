@@ -79,6 +79,10 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {
                 subscribe(ctx, request, query, keepAlive);
             }
+        } else if (path.equals("/admin/drain")) {
+            if (requireMethod(ctx, request, HttpMethod.POST, keepAlive)) {
+                AdminEndpoint.drain(ctx, node, keepAlive);
+            }
         } else if (path.endsWith(".js") && path.lastIndexOf('/') == 0) {
             if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {
                 megacometPoll(ctx, request, query, path.substring(1, path.length() - 3), keepAlive);
@@ -160,6 +164,20 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             pending = null;
         }
         super.channelInactive(ctx);
+    }
+
+    /** The node drains: a held long-poll is answered with its cursor, then the connection ends. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt != NodeAdmin.DRAIN) {
+            super.userEventTriggered(ctx, evt);
+            return;
+        }
+        if (pending != null) {
+            pending.endNow();
+            pending = null;
+        }
+        AdminEndpoint.closeAfterWrites(ctx);
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -17,6 +18,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
@@ -97,6 +99,18 @@ final class SseStream extends ChannelInboundHandlerAdapter implements StreamSess
         heartbeat.cancel(false);
         node.counters().transportEnded(Transport.SSE);
         super.channelInactive(ctx);
+    }
+
+    /** The node drains: tell the client when to come back (to another node, via its balancer) and end the stream. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt != NodeAdmin.DRAIN) {
+            super.userEventTriggered(ctx, evt);
+            return;
+        }
+        ctx.write(new DefaultHttpContent(Unpooled.copiedBuffer("retry: " + AdminEndpoint.RECONNECT_AFTER_MILLIS + "\n\n",
+                StandardCharsets.US_ASCII)));
+        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override

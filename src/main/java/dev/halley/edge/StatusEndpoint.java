@@ -68,6 +68,9 @@ final class StatusEndpoint {
         broker.put("state", b.state());
         broker.put("epoch", b.epoch());
 
+        root.put("draining", node.admin().draining());
+        node.admin().statusSections().forEach((name, section) -> root.set(name, Envelopes.MAPPER.valueToTree(section.get())));
+
         MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
         ObjectNode memory = root.putObject("memory");
         memory.put("heapUsedBytes", heap.getUsed());

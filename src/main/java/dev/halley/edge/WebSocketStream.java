@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
@@ -180,6 +181,16 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame> 
             node.counters().transportEnded(Transport.WEBSOCKET);
         }
         super.channelInactive(ctx);
+    }
+
+    /** The node drains: close 1012 (service restart) tells the client to reconnect, elsewhere. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt != NodeAdmin.DRAIN) {
+            super.userEventTriggered(ctx, evt);
+            return;
+        }
+        handshaker.close(ctx.channel(), new CloseWebSocketFrame(WebSocketCloseStatus.SERVICE_RESTART));
     }
 
     @Override

@@ -1,0 +1,132 @@
+package dev.halley.cluster;
+
+import dev.halley.broker.RedisBroker;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's membership: every {@link ClusterRoster#HEARTBEAT_MILLIS} it writes its
+ * {@link NodeRecord} with a time to live and reads back the roster, which {@code /status} shows as
+ * the node's view of the cluster. A failed heartbeat (Redis unreachable) is logged once and retried
+ * at the next tick; the view then keeps the last roster and says {@code degraded}.
+ */
+public final class ClusterMembership implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ClusterMembership.class);
+
+    /** Counters a heartbeat reads from the node. */
+    public record NodeLoad(long connections, long published, long delivered, String brokerState) {
+    }
+
+    private final String id;
+    private final String address;
+    private final long startedAtMillis;
+    private final Supplier<CompletionStage<NodeLoad>> load;
+    private final RedisClient client;
+    private final StatefulRedisConnection<String, String> connection;
+    private final RedisAsyncCommands<String, String> redis;
+    private final ScheduledFuture<?> ticks;
+    private volatile List<NodeRecord> roster = List.of();
+    private volatile boolean reachable = true;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private long lastPublished = -1;
+    private long lastDelivered;
+    private long lastTickNanos;
+
+    public ClusterMembership(String uri, String id, String address, Supplier<CompletionStage<NodeLoad>> load) {
+        this.id = id;
+        this.address = address;
+        this.startedAtMillis = System.currentTimeMillis();
+        this.load = load;
+        this.client = RedisClient.create(RedisBroker.parseUri(uri));
+        client.setOptions(RedisBroker.clientOptions());
+        this.connection = client.connect();
+        this.redis = connection.async();
+        this.ticks = client.getResources().eventExecutorGroup().scheduleWithFixedDelay(this::beat, 0,
+                ClusterRoster.HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
+        log.info("event=cluster_joined node={} address={}", id, address);
+    }
+
+    /** The node's view for {@code /status}: its id, whether Redis answered the last heartbeat, the live nodes. */
+    public Map<String, Object> view() {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("node", id);
+        v.put("state", reachable ? "ok" : "degraded");
+        v.put("nodes", roster);
+        return v;
+    }
+
+    private void beat() {
+        CompletionStage<NodeLoad> now;
+        try {
+            now = load.get();
+        } catch (RuntimeException e) {
+            // The node is shutting down under us; a thrown tick would silently end the schedule.
+            log.warn("event=heartbeat_skipped node={} cause={}", id, e.toString());
+            return;
+        }
+        now.thenCompose(current -> {
+            NodeRecord self = record(current);
+            String key = ClusterRoster.nodeKey(id);
+            redis.hset(key, self.toFields());
+            redis.pexpire(key, ClusterRoster.NODE_TTL_MILLIS);
+            redis.sadd(ClusterRoster.NODES_KEY, id);
+            return ClusterRoster.live(redis);
+        }).whenComplete((nodes, failure) -> {
+            if (failure != null) {
+                if (reachable) {
+                    reachable = false;
+                    log.warn("event=heartbeat_failed node={} cause={}", id, failure.toString());
+                }
+                return;
+            }
+            if (!reachable) {
+                reachable = true;
+                log.info("event=heartbeat_recovered node={} nodes={}", id, nodes.size());
+            }
+            roster = List.copyOf(nodes);
+        });
+    }
+
+    /** Runs on the single heartbeat thread, so the previous totals need no guard. */
+    private NodeRecord record(NodeLoad now) {
+        long nowNanos = System.nanoTime();
+        double seconds = lastPublished < 0 ? 0 : (nowNanos - lastTickNanos) / 1e9;
+        double pubRate = seconds > 0 ? (now.published() - lastPublished) / seconds : 0;
+        double delRate = seconds > 0 ? (now.delivered() - lastDelivered) / seconds : 0;
+        lastPublished = now.published();
+        lastDelivered = now.delivered();
+        lastTickNanos = nowNanos;
+        return new NodeRecord(id, address, now.connections(), pubRate, delRate, startedAtMillis, now.brokerState());
+    }
+
+    /** Leaves the roster at once (a drained node should not linger for its time to live). */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        ticks.cancel(false);
+        try {
+            redis.del(ClusterRoster.nodeKey(id)).get(1, TimeUnit.SECONDS);
+            redis.srem(ClusterRoster.NODES_KEY, id).get(1, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("event=cluster_leave_failed node={} cause={}", id, e.toString());
+        }
+        connection.close();
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        log.info("event=cluster_left node={}", id);
+    }
+}

@@ -1,0 +1,8 @@
+/**
+ * Cluster membership over Redis: each node writes a {@link dev.halley.cluster.NodeRecord}
+ * (address, connections, message rates) every two seconds with a six-second time to live, so the
+ * {@link dev.halley.cluster.ClusterRoster} of live nodes needs no coordinator and forgets a dead
+ * node by itself. Messages themselves travel through {@link dev.halley.broker.RedisBroker}; this
+ * package only tells operators (and {@code /status}, {@code halley cluster status}) who is serving.
+ */
+package dev.halley.cluster;
