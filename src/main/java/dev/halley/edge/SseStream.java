@@ -8,7 +8,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -19,7 +18,6 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * event per message ({@code id:} the cursor, {@code data:} the envelope), {@code event: gap} when
  * something is missing, and a comment line every heartbeat so proxies and dead peers are noticed.
  */
-final class SseStream extends ChannelInboundHandlerAdapter implements StreamSession.Sink {
+final class SseStream extends WriteOnlyStream implements StreamSession.Sink {
 
     private static final ByteBuf OPENED = Unpooled.unreleasableBuffer(
             Unpooled.copiedBuffer(":ok\n\n", StandardCharsets.US_ASCII).asReadOnly());
@@ -42,7 +40,6 @@ final class SseStream extends ChannelInboundHandlerAdapter implements StreamSess
 
     private final Node node;
     private final StreamSession session;
-    private ChannelHandlerContext ctx;
     private ScheduledFuture<?> heartbeat;
 
     private SseStream(ChannelHandlerContext routerCtx, Node node) {
@@ -83,17 +80,6 @@ final class SseStream extends ChannelInboundHandlerAdapter implements StreamSess
     }
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
-    }
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        // A stream reads nothing more from its client; drop whatever arrives.
-        ReferenceCountUtil.release(msg);
-    }
-
-    @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         session.close();
         heartbeat.cancel(false);
@@ -111,11 +97,6 @@ final class SseStream extends ChannelInboundHandlerAdapter implements StreamSess
         ctx.write(new DefaultHttpContent(Unpooled.copiedBuffer("retry: " + AdminEndpoint.RECONNECT_AFTER_MILLIS + "\n\n",
                 StandardCharsets.US_ASCII)));
         ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        ctx.close();
     }
 
     @Override

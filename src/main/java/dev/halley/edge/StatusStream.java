@@ -5,9 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -17,10 +15,9 @@ import java.util.concurrent.TimeUnit;
  * (plus {@code timeMillis}, the wall clock it was taken at, so rates can be computed), for the
  * dashboard. It is an operator's stream, not a subscription: it is not counted as an SSE transport.
  */
-final class StatusStream extends ChannelInboundHandlerAdapter {
+final class StatusStream extends WriteOnlyStream {
 
     private final Node node;
-    private ChannelHandlerContext ctx;
     private ScheduledFuture<?> ticker;
 
     private StatusStream(Node node) {
@@ -36,25 +33,9 @@ final class StatusStream extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
-    }
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        // A stream reads nothing more from its client; drop whatever arrives.
-        ReferenceCountUtil.release(msg);
-    }
-
-    @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         ticker.cancel(false);
         super.channelInactive(ctx);
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        ctx.close();
     }
 
     private void tick() {
