@@ -8,13 +8,12 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.AttributeKey;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Counts connections, overall and per source address, and turns away those past
  * {@code --max-connections} (503) or {@code --max-connections-per-address} (429) before they are
- * read. Its state is the node's counters and one map, so one instance serves every channel.
+ * read. Its state is the node's counters, shared by every listener, so one instance serves every
+ * channel of a listener and the limits hold for the node as a whole.
  */
 @ChannelHandler.Sharable
 final class ConnectionGate extends ChannelInboundHandlerAdapter {
@@ -23,7 +22,6 @@ final class ConnectionGate extends ChannelInboundHandlerAdapter {
 
     private final Node node;
     private final boolean plainText;
-    private final ConcurrentHashMap<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
 
     /** @param plainText false behind TLS, where a refusal cannot be written before the handshake: it just closes */
     ConnectionGate(Node node, boolean plainText) {
@@ -36,8 +34,7 @@ final class ConnectionGate extends ChannelInboundHandlerAdapter {
         ctx.channel().attr(COUNTED).set(Boolean.TRUE);
         boolean underTotal = node.counters().opened(ctx.channel().eventLoop(), node.limits().maxConnections());
         InetAddress address = addressOf(ctx);
-        int fromAddress = address == null ? 0
-                : perAddress.computeIfAbsent(address, a -> new AtomicInteger()).incrementAndGet();
+        int fromAddress = address == null ? 0 : node.counters().openedFrom(address);
         if (!underTotal) {
             refuse(ctx, EdgeCounters.Reject.MAX_CONNECTIONS, Replies.refusal(503, "Service Unavailable", "too many connections"));
             return;
@@ -56,7 +53,7 @@ final class ConnectionGate extends ChannelInboundHandlerAdapter {
             node.counters().closed(ctx.channel().eventLoop());
             InetAddress address = addressOf(ctx);
             if (address != null) {
-                perAddress.computeIfPresent(address, (a, n) -> n.decrementAndGet() <= 0 ? null : n);
+                node.counters().closedFrom(address);
             }
         }
         super.channelInactive(ctx);

@@ -2,9 +2,11 @@ package dev.halley.edge;
 
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
+import java.net.InetAddress;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -37,6 +39,7 @@ final class EdgeCounters {
 
     private final Map<EventExecutor, Integer> loopIndex = new IdentityHashMap<>();
     private final AtomicInteger open = new AtomicInteger();
+    private final ConcurrentHashMap<InetAddress, AtomicInteger> openPerAddress = new ConcurrentHashMap<>();
     private final AtomicLongArray openPerLoop;
     private final AtomicLongArray byTransport = new AtomicLongArray(Transport.values().length);
     private final LongAdder accepted = new LongAdder();
@@ -62,6 +65,15 @@ final class EdgeCounters {
     void closed(EventLoop loop) {
         openPerLoop.decrementAndGet(indexOf(loop));
         open.decrementAndGet();
+    }
+
+    /** Counts a connection from {@code address} on any listener of the node; returns how many it now has. */
+    int openedFrom(InetAddress address) {
+        return openPerAddress.computeIfAbsent(address, a -> new AtomicInteger()).incrementAndGet();
+    }
+
+    void closedFrom(InetAddress address) {
+        openPerAddress.computeIfPresent(address, (a, n) -> n.decrementAndGet() <= 0 ? null : n);
     }
 
     void transportStarted(Transport t) {
