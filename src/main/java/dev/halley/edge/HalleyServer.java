@@ -147,10 +147,6 @@ public final class HalleyServer implements AutoCloseable {
         return hub;
     }
 
-    public ServerOptions options() {
-        return options;
-    }
-
     /** The accept mode in force: {@link AcceptMode#SINGLE} when the transport has no {@code SO_REUSEPORT}. */
     public AcceptMode acceptMode() {
         return epoll ? options.acceptMode() : AcceptMode.SINGLE;

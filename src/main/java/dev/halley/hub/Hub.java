@@ -44,10 +44,6 @@ public final class Hub {
         broker.start(this::deliver);
     }
 
-    public Shards shards() {
-        return shards;
-    }
-
     /**
      * Stores a message through the broker. Completes once it is stored, with its id, or
      * exceptionally when it could not be; delivery happens afterwards and independently.

@@ -23,11 +23,6 @@ public record MessageId(String epoch, long seq) implements Comparable<MessageId>
         }
     }
 
-    /** The cursor that precedes every message of {@code epoch}. */
-    public static MessageId start(String epoch) {
-        return new MessageId(epoch, 0);
-    }
-
     /**
      * Parses {@code <epoch>-<seq>}.
      *
