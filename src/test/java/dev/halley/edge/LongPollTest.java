@@ -151,14 +151,8 @@ class LongPollTest {
     }
 
     /** Waits until the server counts {@code n} held long-polls, so a publish cannot race the subscribe. */
-    static void awaitWaiting(TestServer s, int n) throws InterruptedException {
-        for (int i = 0; i < 500; i++) {
-            JsonNode byTransport = TestServer.json(s.get("/status").body()).at("/connections/byTransport");
-            if (byTransport.get("longpoll").asInt() + byTransport.get("jsonp").asInt() >= n) {
-                return;
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("the long-poll never started waiting");
+    static void awaitWaiting(TestServer s, int n) {
+        s.awaitStatus(n + " held long-polls", st -> st.at("/connections/byTransport/longpoll").asInt()
+                + st.at("/connections/byTransport/jsonp").asInt() >= n);
     }
 }

@@ -121,14 +121,8 @@ class MegaCometTest {
         return b.toByteArray();
     }
 
-    private static void awaitPublished(TestServer s, int n) throws InterruptedException {
-        for (int i = 0; i < 500; i++) {
-            if (TestServer.json(s.get("/status").body()).at("/messages/published").asInt() >= n) {
-                return;
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("never published " + n);
+    private static void awaitPublished(TestServer s, int n) {
+        s.awaitStatus(n + " published", st -> st.at("/messages/published").asInt() >= n);
     }
 
     private static String get(int port, String path) throws IOException {

@@ -119,17 +119,6 @@ class SseTest {
     }
 
     static void awaitSubscriptions(TestServer s, int n) {
-        for (int i = 0; i < 500; i++) {
-            if (TestServer.json(s.get("/status").body()).get("subscriptions").asInt() >= n) {
-                return;
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-        throw new AssertionError("subscriptions never reached " + n);
+        s.awaitStatus(n + " subscriptions", st -> st.get("subscriptions").asInt() >= n);
     }
 }

@@ -37,9 +37,7 @@ class WebSocketTest {
             assertThat(data).containsExactlyInAnyOrder("goal", "dm");
 
             ws.send("{\"op\":\"unsubscribe\",\"channel\":\"sport\"}");
-            for (int i = 0; i < 500 && TestServer.json(s.get("/status").body()).get("subscriptions").asInt() != 1; i++) {
-                Thread.sleep(10);
-            }
+            s.awaitStatus("1 subscription after unsubscribing", st -> st.get("subscriptions").asInt() == 1);
             s.publish("channel/sport", "unheard");
             s.publish("client/alice", "dm2");
             assertThat(ws.next().get("data").asText()).isEqualTo("dm2");

@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.Predicate;
 
 /** A real node on an ephemeral port, with a JDK HttpClient pointed at it. */
 public final class TestServer implements AutoCloseable {
@@ -79,6 +80,25 @@ public final class TestServer implements AutoCloseable {
             throw new AssertionError("publish answered " + r.statusCode() + " " + r.body());
         }
         return json(r.body()).get("id").asText();
+    }
+
+    /**
+     * Polls {@code /status} every 10 ms until {@code condition} holds, so a test acts only once the
+     * server has seen what it waits for; fails after 5 s, naming {@code what}.
+     */
+    public void awaitStatus(String what, Predicate<JsonNode> condition) {
+        for (int i = 0; i < 500; i++) {
+            if (condition.test(json(get("/status").body()))) {
+                return;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+        throw new AssertionError("the server never reached: " + what);
     }
 
     public HttpResponse<String> send(HttpRequest request) {
