@@ -31,7 +31,7 @@ import java.util.function.Supplier;
  */
 public final class LocalBroker implements Broker {
 
-    private static final long SEQ_PER_MILLI = 1000;
+    static final long SEQ_PER_MILLI = 1000;
 
     private final Shards shards;
     private final BrokerOptions options;
@@ -73,7 +73,7 @@ public final class LocalBroker implements Broker {
             Shard shard = shardState[shards.indexOf(topic)];
             long now = clock.millis();
             Message message = new Message(topic, new MessageId(epoch, shard.nextSeq(now)), now, json);
-            shard.store(message, now);
+            shard.store(topic, message.id().seq(), now, json);
             listener.onMessage(message);
             return message;
         });
@@ -167,15 +167,15 @@ public final class LocalBroker implements Broker {
             return Math.max(lastSeq, nowMillis * SEQ_PER_MILLI - 1);
         }
 
-        void store(Message message, long nowMillis) {
-            Retention retention = options.retentionOf(message.topic().kind());
+        void store(Topic topic, long seq, long nowMillis, byte[] json) {
+            Retention retention = options.retentionOf(topic.kind());
             if (retention.maxMessages() == 0) {
                 dropped++;
                 return;
             }
-            TopicLog log = logs.computeIfAbsent(message.topic(), t -> new TopicLog(floorFor(t, nowMillis)));
+            TopicLog log = logs.computeIfAbsent(topic, t -> new TopicLog(floorFor(t, nowMillis)));
             expired += log.expire(nowMillis - retention.timeToLive().toMillis());
-            dropped += log.append(message, retention.maxMessages());
+            dropped += log.append(seq, nowMillis, json, retention.maxMessages());
         }
 
         Backlog backlog(Topic topic, MessageId cursor, long nowMillis) {
@@ -184,20 +184,20 @@ public final class LocalBroker implements Broker {
                 expired += log.expire(nowMillis - options.retentionOf(topic.kind()).timeToLive().toMillis());
             }
             boolean hasMessages = log != null && !log.isEmpty();
-            MessageId headId = new MessageId(epoch, hasMessages ? log.newest().id().seq() : head(nowMillis));
+            MessageId headId = new MessageId(epoch, hasMessages ? log.newestSeq() : head(nowMillis));
             if (cursor == null) {
                 if (topic.kind() == Topic.Kind.CHANNEL || !hasMessages) {
                     return Backlog.empty(headId);
                 }
-                return new Backlog(log.after(0), false, headId);
+                return new Backlog(log.after(0, topic, epoch), false, headId);
             }
             if (!cursor.epoch().equals(epoch) || cursor.seq() > headId.seq()) {
-                List<Message> all = hasMessages ? log.after(0) : List.of();
+                List<Message> all = hasMessages ? log.after(0, topic, epoch) : List.of();
                 return new Backlog(all, true, headId);
             }
             long removedUpTo = log != null ? log.removedUpTo() : floorFor(topic, nowMillis);
             boolean gap = cursor.seq() < removedUpTo;
-            List<Message> after = hasMessages ? log.after(cursor.seq()) : List.of();
+            List<Message> after = hasMessages ? log.after(cursor.seq(), topic, epoch) : List.of();
             return new Backlog(after, gap, after.isEmpty() ? (gap ? headId : cursor) : after.get(after.size() - 1).id());
         }
 
