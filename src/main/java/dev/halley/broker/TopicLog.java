@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The stored messages of one topic, oldest first, packed into one growable byte ring, and the
- * highest seq ever removed from it.
+ * The stored messages of one topic, oldest first, packed into one growable byte ring, the highest
+ * seq ever removed from it, and the topic's name (its key in a {@link TopicTable}).
  *
  * <p>A million queued messages must fit in tens of megabytes, so a message is not kept as a
  * {@link Message} (record, id record, array: over 100 bytes before its payload) but as one entry
@@ -29,6 +29,7 @@ final class TopicLog {
     /** Below this capacity a ring is not shrunk: reallocating would save less than it costs. */
     private static final int SHRINK_FLOOR = 256;
 
+    private final byte[] name;
     private byte[] ring = NO_BYTES;
     /** Index in {@code ring} of the oldest entry's first byte. */
     private int start;
@@ -38,11 +39,15 @@ final class TopicLog {
     private long oldestSeq;
     private long newestSeq;
     private long removedUpTo;
-    /** Index of the next byte to read; a scratch position for the decoding helpers. */
-    private int readAt;
 
-    TopicLog(long removedUpTo) {
+    /** @param name the topic's name in UTF-8, owned by this log from now on */
+    TopicLog(byte[] name, long removedUpTo) {
+        this.name = name;
         this.removedUpTo = removedUpTo;
+    }
+
+    byte[] name() {
+        return name;
     }
 
     /**
@@ -107,23 +112,27 @@ final class TopicLog {
             return List.of();
         }
         List<Message> found = new ArrayList<>();
-        readAt = start;
+        int at = start;
         long entrySeq = oldestSeq;
         for (int i = 0; i < count; i++) {
-            long distance = readVar();
+            long distance = readVar(at);
+            at = wrap(at + varLength(distance));
             if (i > 0) {
                 entrySeq += distance;
             }
-            long publishedAtMillis = entrySeq / LocalBroker.SEQ_PER_MILLI - unZigZag(readVar());
-            int length = (int) readVar();
+            long timeDistance = readVar(at);
+            at = wrap(at + varLength(timeDistance));
+            long publishedAtMillis = entrySeq / LocalBroker.SEQ_PER_MILLI - unZigZag(timeDistance);
+            int length = (int) readVar(at);
+            at = wrap(at + varLength(length));
             if (entrySeq > seq) {
                 byte[] json = new byte[length];
-                int first = Math.min(length, ring.length - readAt);
-                System.arraycopy(ring, readAt, json, 0, first);
+                int first = Math.min(length, ring.length - at);
+                System.arraycopy(ring, at, json, 0, first);
                 System.arraycopy(ring, 0, json, first, length - first);
                 found.add(new Message(topic, new MessageId(epoch, entrySeq), publishedAtMillis, json));
             }
-            readAt = wrap(readAt + length);
+            at = wrap(at + length);
         }
         return found;
     }
@@ -151,18 +160,16 @@ final class TopicLog {
     }
 
     private long oldestPublishedAtMillis() {
-        readAt = start;
-        readVar();
-        return oldestSeq / LocalBroker.SEQ_PER_MILLI - unZigZag(readVar());
+        int at = wrap(start + varLength(readVar(start)));
+        return oldestSeq / LocalBroker.SEQ_PER_MILLI - unZigZag(readVar(at));
     }
 
     private void removeOldest() {
-        readAt = start;
-        readVar();
-        readVar();
-        int length = (int) readVar();
-        int next = wrap(readAt + length);
-        int entryBytes = next >= start ? next - start : next + ring.length - start;
+        int headerBytes = varLength(readVar(start));
+        headerBytes += varLength(readVar(wrap(start + headerBytes)));
+        long length = readVar(wrap(start + headerBytes));
+        int entryBytes = headerBytes + varLength(length) + (int) length;
+        int next = wrap(start + entryBytes);
         removedUpTo = Math.max(removedUpTo, oldestSeq);
         count--;
         used -= entryBytes;
@@ -173,8 +180,7 @@ final class TopicLog {
             used = 0;
             return;
         }
-        readAt = start;
-        oldestSeq += readVar();
+        oldestSeq += readVar(start);
         if (ring.length > SHRINK_FLOOR && used < ring.length >> 2) {
             resize(used << 1);
         }
@@ -205,11 +211,12 @@ final class TopicLog {
         return wrap(at + 1);
     }
 
-    private long readVar() {
+    /** The varint at {@code at}; it occupies {@link #varLength} of its value, as every varint is written minimally. */
+    private long readVar(int at) {
         long value = 0;
         for (int shift = 0; ; shift += 7) {
-            byte b = ring[readAt];
-            readAt = wrap(readAt + 1);
+            byte b = ring[at];
+            at = wrap(at + 1);
             value |= (long) (b & 0x7F) << shift;
             if (b >= 0) {
                 return value;

@@ -17,12 +17,13 @@ import org.junit.jupiter.api.Test;
 class TopicLogTest {
 
     private static final Topic ALICE = Topic.client("alice");
+    private static final byte[] NAME = ALICE.name().getBytes(StandardCharsets.UTF_8);
     private static final String EPOCH = "e1";
     private static final long T0 = 1_700_000_000_000L;
 
     @Test
     void entriesWrittenAcrossTheRingsEndReadBackWhole() {
-        TopicLog log = new TopicLog(0);
+        TopicLog log = new TopicLog(NAME, 0);
         long seq = T0 * 1000;
         for (int i = 0; i < 9; i++) {
             log.append(seq + i, T0, json("message-%02d".formatted(i)), 100);
@@ -43,7 +44,7 @@ class TopicLogTest {
 
     @Test
     void aCursorReadsTheSameMessagesBeforeAndAfterTheRingGrows() {
-        TopicLog log = new TopicLog(0);
+        TopicLog log = new TopicLog(NAME, 0);
         long seq = T0 * 1000;
         log.append(seq, T0, json("a"), 1000);
         log.append(seq + 7, T0, json("b"), 1000);
@@ -64,7 +65,7 @@ class TopicLogTest {
 
     @Test
     void theCapRemovesTheOldestAndRaisesTheGapFloor() {
-        TopicLog log = new TopicLog(5);
+        TopicLog log = new TopicLog(NAME, 5);
         long seq = T0 * 1000;
         int dropped = 0;
         for (int i = 0; i < 5; i++) {
@@ -79,7 +80,7 @@ class TopicLogTest {
 
     @Test
     void expiryRemovesByPublishTimeAlsoWhenSeqRunsAheadOfTheClock() {
-        TopicLog log = new TopicLog(0);
+        TopicLog log = new TopicLog(NAME, 0);
         // More than 1000 messages in one millisecond push seq past the clock: the time is then not seq / 1000.
         log.append(T0 * 1000 + 2500, T0, json("early"), 100);
         log.append(T0 * 1000 + 2501, T0 + 1, json("ahead"), 100);
@@ -97,7 +98,7 @@ class TopicLogTest {
 
     @Test
     void consumingMostOfALargeLogShrinksItsRing() {
-        TopicLog log = new TopicLog(0);
+        TopicLog log = new TopicLog(NAME, 0);
         long seq = T0 * 1000;
         for (int i = 0; i < 500; i++) {
             log.append(seq + i, T0, json("message-" + i), 1000);
@@ -112,7 +113,7 @@ class TopicLogTest {
 
     @Test
     void aSeqThatDoesNotIncreaseIsRefused() {
-        TopicLog log = new TopicLog(0);
+        TopicLog log = new TopicLog(NAME, 0);
         log.append(10_000, 10, json("a"), 10);
         assertThatThrownBy(() -> log.append(10_000, 10, json("b"), 10))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("seq must increase");
@@ -122,7 +123,7 @@ class TopicLogTest {
     @Test
     void behavesAsADequeOfMessagesUnderRandomOperations() {
         Random random = new Random(42);
-        TopicLog log = new TopicLog(0);
+        TopicLog log = new TopicLog(NAME, 0);
         ArrayDeque<Message> model = new ArrayDeque<>();
         long removedUpTo = 0;
         long now = T0;
@@ -175,7 +176,7 @@ class TopicLogTest {
 
     @Test
     void aReadCopiesTheBytesSoTheCallerCannotCorruptTheLog() {
-        TopicLog log = new TopicLog(0);
+        TopicLog log = new TopicLog(NAME, 0);
         log.append(T0 * 1000, T0, json("kept"), 10);
         byte[] read = log.after(0, ALICE, EPOCH).get(0).json();
         Arrays.fill(read, (byte) 'x');
