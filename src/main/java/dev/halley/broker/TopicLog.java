@@ -15,7 +15,8 @@ import java.util.List;
  * of bytes: the seq's distance from the previous entry's seq, the publish time's distance from
  * the time the seq stands for, the payload length (all three unsigned LEB128 varints), then the
  * payload. Seq follows the clock in microseconds ({@link LocalBroker#SEQ_PER_MILLI}), so the time
- * distance is almost always 0 and takes one byte; a 20-byte payload costs about 26 bytes in all.
+ * distance is almost always 0 and takes one byte; a 20-character text (22 bytes as JSON) costs
+ * 25 to 28 bytes in all.
  * Entries are materialised as {@link Message}s only when read, which is rare next to holding.
  * The ring wraps: an entry may be split across the array's end. It grows by half when full and
  * shrinks once mostly empty, so a drained mailbox gives its memory back before the sweep evicts it.
@@ -28,6 +29,8 @@ final class TopicLog {
     private static final byte[] NO_BYTES = new byte[0];
     /** Below this capacity a ring is not shrunk: reallocating would save less than it costs. */
     private static final int SHRINK_FLOOR = 256;
+    /** The largest array the JVM reliably allocates. */
+    private static final int MAX_RING_BYTES = Integer.MAX_VALUE - 8;
 
     private final byte[] name;
     private byte[] ring = NO_BYTES;
@@ -67,8 +70,13 @@ final class TopicLog {
         long seqDistance = count == 0 ? 0 : seq - newestSeq;
         long timeDistance = zigZag(seq / LocalBroker.SEQ_PER_MILLI - publishedAtMillis);
         int needed = varLength(seqDistance) + varLength(timeDistance) + varLength(json.length) + json.length;
-        if (used + needed > ring.length) {
-            resize(Math.max(used + needed, ring.length + (ring.length >> 1)));
+        if ((long) used + needed > ring.length) {
+            long wanted = (long) used + needed;
+            if (wanted > MAX_RING_BYTES) {
+                throw new IllegalStateException("a topic holds at most " + MAX_RING_BYTES + " bytes, this one "
+                        + used + " and the next message needs " + needed);
+            }
+            resize((int) Math.min(MAX_RING_BYTES, Math.max(wanted, ring.length + (long) (ring.length >> 1))));
         }
         int at = wrap(start + used);
         at = writeVar(at, seqDistance);
