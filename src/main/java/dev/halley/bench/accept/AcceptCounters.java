@@ -1,5 +1,8 @@
 package dev.halley.bench.accept;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -57,6 +60,24 @@ final class AcceptCounters {
             out[i] = slots.get(i * STRIDE);
         }
         return out;
+    }
+
+    /** What was counted up to now; {@link Counts#minus} gives what a measured interval added. */
+    Counts counts() {
+        long[] perLoop = perLoop();
+        return new Counts(sum(0), sum(1), sum(2), Arrays.stream(perLoop).boxed().toList());
+    }
+
+    /** A copy of the counters at one moment. */
+    record Counts(long accepted, long wakeups, long emptyWakeups, List<Long> perLoop) {
+
+        Counts minus(Counts before) {
+            List<Long> loops = new ArrayList<>();
+            for (int i = 0; i < perLoop.size(); i++) {
+                loops.add(perLoop.get(i) - before.perLoop.get(i));
+            }
+            return new Counts(accepted - before.accepted, wakeups - before.wakeups, emptyWakeups - before.emptyWakeups, loops);
+        }
     }
 
     private long sum(int offset) {

@@ -45,6 +45,10 @@ public final class AcceptExperiment implements Callable<Integer> {
             description = "Offered connections/s, 0 for as fast as the client can (default: ${DEFAULT-VALUE}).")
     List<Integer> rates;
 
+    @Option(names = "--warmup", defaultValue = "3000",
+            description = "Connections made before each measurement, at the same rate (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
     @Option(names = "--connections", defaultValue = "200000", description = "Connections per run at most (default: ${DEFAULT-VALUE}).")
     int connections;
 
@@ -70,7 +74,7 @@ public final class AcceptExperiment implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         List<Strategy> chosen = strategies == null ? defaultStrategies() : strategies.stream().map(Strategy::of).toList();
-        ExperimentOptions options = new ExperimentOptions(chosen, loops, rates, connections, seconds, clientThreads, host, port, sources);
+        ExperimentOptions options = new ExperimentOptions(chosen, loops, rates, warmup, connections, seconds, clientThreads, host, port, sources);
         PrintStream out = System.out;
         out.printf("JDK %s, %d CPUs, %s %s%n", Runtime.version(), Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.name"), System.getProperty("os.version"));
@@ -114,14 +118,17 @@ public final class AcceptExperiment implements Callable<Integer> {
                 throw new IllegalStateException("server " + strategy.word() + " said " + ready + " instead of ready <port>");
             }
             String port = ready.substring("ready ".length());
-            client = java(List.of(), ConnectStorm.class, options.host(), port,
-                    Integer.toString(options.connections()), Integer.toString(options.seconds()),
-                    Integer.toString(options.clientThreads()), options.sources(), Integer.toString(rate));
-            String clientLine = line(reader(client), STARTUP_SECONDS + options.seconds() + FINISH_SECONDS, "client");
-            long connected = Long.parseLong(clientLine.replaceAll(".*connected=(\\d+).*", "$1"));
             Writer serverIn = new OutputStreamWriter(server.getOutputStream(), StandardCharsets.UTF_8);
-            serverIn.write("finish " + connected + "\n");
-            serverIn.flush();
+            long warmed = 0;
+            if (options.warmupConnections() > 0) {
+                client = storm(options, port, options.warmupConnections(), rate);
+                warmed = connected(line(reader(client), STARTUP_SECONDS + options.seconds() + FINISH_SECONDS, "warm-up client"));
+                client.waitFor(FINISH_SECONDS, TimeUnit.SECONDS);
+            }
+            send(serverIn, "begin " + warmed);
+            client = storm(options, port, options.connections(), rate);
+            String clientLine = line(reader(client), STARTUP_SECONDS + options.seconds() + FINISH_SECONDS, "client");
+            send(serverIn, "finish " + connected(clientLine));
             String serverLine = line(serverOut, FINISH_SECONDS, "server " + strategy.word());
             return RunResult.parse(strategy, loops, rate, clientLine, serverLine);
         } finally {
@@ -131,6 +138,20 @@ public final class AcceptExperiment implements Callable<Integer> {
             }
             server.waitFor(FINISH_SECONDS, TimeUnit.SECONDS);
         }
+    }
+
+    private static long connected(String clientLine) {
+        return Long.parseLong(clientLine.replaceAll(".*connected=(\\d+).*", "$1"));
+    }
+
+    private static Process storm(ExperimentOptions options, String port, int connections, int rate) throws IOException {
+        return java(List.of(), ConnectStorm.class, options.host(), port, Integer.toString(connections),
+                Integer.toString(options.seconds()), Integer.toString(options.clientThreads()), options.sources(), Integer.toString(rate));
+    }
+
+    private static void send(Writer serverIn, String line) throws IOException {
+        serverIn.write(line + "\n");
+        serverIn.flush();
     }
 
     private static Process java(List<String> jvmOptions, Class<?> main, String... args) throws IOException {

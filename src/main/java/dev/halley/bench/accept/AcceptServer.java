@@ -14,8 +14,10 @@ import java.util.stream.Collectors;
  * {@code AcceptServer <strategy> <loops> <host> <port>}; it speaks a line protocol on its
  * standard streams:
  * <ol>
- *   <li>it prints {@code ready <port>} once listening (port 0 picks a free one), after taking the baseline of its threads' counters;</li>
- *   <li>it reads {@code finish <n>}: the client made n connections;</li>
+ *   <li>it prints {@code ready <port>} once listening (port 0 picks a free one);</li>
+ *   <li>it reads {@code begin <w>} after a warm-up client made w connections, waits until it has
+ *       accepted them, and takes the baseline of its counters;</li>
+ *   <li>it reads {@code finish <n>}: the measured client made n connections;</li>
  *   <li>it waits (at most {@value #FINISH_WAIT_MILLIS} ms) until it has accepted n, prints one
  *       {@code result key=value ...} line and exits.</li>
  * </ol>
@@ -45,27 +47,40 @@ public final class AcceptServer {
             case HANDOFF_NIO -> NioAcceptors.handoff(address, counters);
             case NETTY_REUSEPORT, NETTY_SINGLE -> NettyAcceptors.start(strategy, address, counters);
         };
-        ThreadStats before = ThreadStats.sample(THREAD_PREFIX);
         System.out.println("ready " + port);
         System.out.flush();
 
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        String line = in.readLine();
-        if (line == null || !line.startsWith("finish ")) {
-            throw new IllegalStateException("expected 'finish <n>', got " + line);
-        }
-        long expected = Long.parseLong(line.substring("finish ".length()).trim());
-        long deadline = System.nanoTime() + FINISH_WAIT_MILLIS * 1_000_000;
-        while (counters.accepted() < expected && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        long warmed = Long.parseLong(expect(in, "begin ").substring("begin ".length()).trim());
+        awaitAccepted(counters, warmed);
+        AcceptCounters.Counts countsBefore = counters.counts();
+        ThreadStats before = ThreadStats.sample(THREAD_PREFIX);
+        long expected = Long.parseLong(expect(in, "finish ").substring("finish ".length()).trim());
+        awaitAccepted(counters, warmed + expected);
         ThreadStats used = ThreadStats.sample(THREAD_PREFIX).minus(before);
-        System.out.println("result accepted=" + counters.accepted() + " wakeups=" + counters.wakeups()
-                + " empty=" + counters.emptyWakeups() + " voluntary=" + used.voluntary() + " involuntary=" + used.involuntary()
+        AcceptCounters.Counts counted = counters.counts().minus(countsBefore);
+        System.out.println("result accepted=" + counted.accepted() + " wakeups=" + counted.wakeups()
+                + " empty=" + counted.emptyWakeups() + " voluntary=" + used.voluntary() + " involuntary=" + used.involuntary()
                 + " cpuNanos=" + used.cpuNanos() + " threads=" + used.threads()
-                + " perLoop=" + Arrays.stream(counters.perLoop()).mapToObj(Long::toString).collect(Collectors.joining(",")));
+                + " perLoop=" + counted.perLoop().stream().map(Object::toString).collect(Collectors.joining(",")));
         System.out.flush();
         System.exit(0);
+    }
+
+    /** Waits (at most {@value #FINISH_WAIT_MILLIS} ms) until {@code n} connections were accepted since the start. */
+    private static void awaitAccepted(AcceptCounters counters, long n) throws InterruptedException {
+        long deadline = System.nanoTime() + FINISH_WAIT_MILLIS * 1_000_000;
+        while (counters.accepted() < n && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+    }
+
+    private static String expect(BufferedReader in, String prefix) throws IOException {
+        String line = in.readLine();
+        if (line == null || !line.startsWith(prefix)) {
+            throw new IllegalStateException("expected '" + prefix.trim() + "', got " + line);
+        }
+        return line;
     }
 
     /**

@@ -9,6 +9,8 @@ import java.util.List;
  * @param strategies the strategies, in table order
  * @param loops the loop (or thread) counts, 1-64 each
  * @param rates offered connections per second, 0 for as fast as the client can, 0-100,000 each
+ * @param warmupConnections connections made before each run's measurement starts, so that the JIT has
+ *        compiled the accept path, 0-100,000
  * @param connections connections attempted per run at most, 1-1,000,000
  * @param seconds seconds per run at most, 1-120
  * @param clientThreads the client's connecting threads, 1-64
@@ -16,7 +18,7 @@ import java.util.List;
  * @param port the port the servers listen on, 0 for a free one, 0-65535
  * @param sources the client's source addresses, an IPv4 range {@code a-b}
  */
-public record ExperimentOptions(List<Strategy> strategies, List<Integer> loops, List<Integer> rates, int connections, int seconds,
+public record ExperimentOptions(List<Strategy> strategies, List<Integer> loops, List<Integer> rates, int warmupConnections, int connections, int seconds,
         int clientThreads, String host, int port, String sources) {
 
     public ExperimentOptions {
@@ -38,6 +40,7 @@ public record ExperimentOptions(List<Strategy> strategies, List<Integer> loops, 
         for (int r : rates) {
             requireBetween("each --rates rate", r, 0, 100_000);
         }
+        requireBetween("--warmup", warmupConnections, 0, 100_000);
         requireBetween("--connections", connections, 1, 1_000_000);
         requireBetween("--seconds", seconds, 1, 120);
         requireBetween("--client-threads", clientThreads, 1, 64);
