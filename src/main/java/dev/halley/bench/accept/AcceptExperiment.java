@@ -35,7 +35,8 @@ public final class AcceptExperiment implements Callable<Integer> {
     private static final long STARTUP_SECONDS = 30;
     private static final long FINISH_SECONDS = 30;
 
-    @Option(names = "--strategies", split = ",", description = "Comma-separated strategies (default: all): ${COMPLETION-CANDIDATES}.")
+    @Option(names = "--strategies", split = ",", description = "Comma-separated strategies (default: all this JDK can run): herd, threads, threads-locked, "
+            + "reuseport-nio, handoff-nio, netty-reuseport, netty-single.")
     List<String> strategies;
 
     @Option(names = "--loops", split = ",", defaultValue = "1,2,4,8", description = "Loop or thread counts (default: ${DEFAULT-VALUE}).")
