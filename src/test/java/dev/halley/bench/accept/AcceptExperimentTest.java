@@ -30,8 +30,8 @@ class AcceptExperimentTest {
             assertThat(r.wakeups()).as(s.word()).isPositive();
             assertThat(r.emptyWakeups()).as(s.word()).isLessThanOrEqualTo(r.wakeups());
             // Every strategy runs at least its two loops; the hand-offs add an acceptor (NIO) or accept on a loop (Netty).
+            // Context switches are not asserted: on a starved machine all 150 may be queued before a thread runs, and none sleeps.
             assertThat(r.server().threads()).as(s.word()).isGreaterThanOrEqualTo(2);
-            assertThat(r.server().voluntary()).as(s.word() + ": threads slept and woke to accept").isPositive();
             assertThat(r.server().cpuNanos()).as(s.word()).isPositive();
             if (s == Strategy.THREADS || s == Strategy.THREADS_LOCKED) {
                 assertThat(r.wakeups()).as(s.word() + ": one return of accept() per connection").isEqualTo(CONNECTIONS);
