@@ -40,7 +40,6 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
     private static final SharedEncoding FRAMES = new SharedEncoding(WebSocketStream::textFrame);
 
     private final Node node;
-    private final WebSocketServerHandshaker handshaker;
     private final StreamSession session;
     private final SubscriberTokens.Grant grant;
     private ChannelHandlerContext ctx;
@@ -48,10 +47,8 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
     private long lastHeardNanos;
     private boolean counted;
 
-    private WebSocketStream(ChannelHandlerContext routerCtx, Node node, WebSocketServerHandshaker handshaker,
-                            SubscriberTokens.Grant grant) {
+    private WebSocketStream(ChannelHandlerContext routerCtx, Node node, SubscriberTokens.Grant grant) {
         this.node = node;
-        this.handshaker = handshaker;
         this.grant = grant;
         this.session = new StreamSession(routerCtx.channel(), node, this);
     }
@@ -69,7 +66,7 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
             WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
             return;
         }
-        WebSocketStream stream = new WebSocketStream(ctx, node, handshaker, grant);
+        WebSocketStream stream = new WebSocketStream(ctx, node, grant);
         ctx.pipeline().replace(ctx.handler(), "ws", stream);
         ctx.pipeline().addBefore("ws", "ws-aggregator", new WebSocketFrameAggregator(node.limits().maxMessageBytes()));
         handshaker.handshake(ctx.channel(), request).addListener((ChannelFutureListener) f -> {
@@ -121,7 +118,7 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
         } else if (frame instanceof PingWebSocketFrame) {
             ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
         } else if (frame instanceof CloseWebSocketFrame) {
-            handshaker.close(ctx.channel(), (CloseWebSocketFrame) frame.retain());
+            close(ctx, (CloseWebSocketFrame) frame.retain());
         } else if (!(frame instanceof PongWebSocketFrame)) {
             ctx.writeAndFlush(new TextWebSocketFrame(ctx.alloc().buffer().writeBytes(Envelopes.wsError("only text frames are understood"))));
         }
@@ -197,7 +194,15 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
             super.userEventTriggered(ctx, evt);
             return;
         }
-        handshaker.close(ctx.channel(), new CloseWebSocketFrame(WebSocketCloseStatus.SERVICE_RESTART));
+        close(ctx, new CloseWebSocketFrame(WebSocketCloseStatus.SERVICE_RESTART));
+    }
+
+    /**
+     * Sends the closing handshake's frame and closes (RFC 6455 section 5.5.1). The handshaker
+     * would do the same, but keeping it for this alone costs every idle connection its request URL.
+     */
+    private static void close(ChannelHandlerContext ctx, CloseWebSocketFrame frame) {
+        ctx.writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override
