@@ -30,10 +30,14 @@ public record BenchReport(String schema, String scenario, String transport, int 
 
     /**
      * Delivery figures over accepted messages: {@code delivered + lost == expected}.
-     * {@code expected} is one per accepted message for mailboxes, and for fanout the subscribers
-     * of the message's channel that were subscribed when publishing began.
+     * {@code expected} is one per accepted message for mailboxes, less those addressed to a client
+     * whose connection never subscribed and not delivered ({@code addressedToNeverSubscribed}: they
+     * wait in a mailbox nobody reads, which is not the server's loss); for fanout it is the
+     * subscribers of the message's channel that were subscribed when publishing began, and
+     * {@code addressedToNeverSubscribed} is null.
      */
-    public record Delivery(long expected, long delivered, long lost, long duplicated, long outOfOrder, long unexpected,
+    public record Delivery(long expected, long delivered, long lost, Long addressedToNeverSubscribed, long duplicated,
+            long outOfOrder, long unexpected,
             Double deliveriesPerSecond, LatencySummary latencyMicros, LatencySummary lastSubscriberLatencyMicros) {
     }
 

@@ -68,6 +68,7 @@ final class BenchRun {
         Publisher.Snapshot published = null;
         BitSet accepted = new BitSet();
         long[] sendNanos = new long[0];
+        int[] targets = new int[0];
         try {
             fleet = options.procs() == 1 ? new LocalFleet(options) : new ChildFleet(options, workerArgs);
             fleet.start();
@@ -98,6 +99,7 @@ final class BenchRun {
                 published = publisher.snapshot();
                 accepted = publisher.accepted();
                 sendNanos = publisher.sendNanos();
+                targets = publisher.targets();
             }
             standing = fleet.progress().standing();
             sample(true);
@@ -113,8 +115,8 @@ final class BenchRun {
         }
         ServerProbe.Reading after = probe.read();
         double taken = (System.nanoTime() - startNanos) / 1e9;
-        return report(startedAt, taken, results, standing, readyPerChannel, published, accepted, sendNanos, deliverySeconds,
-                steps, before, loaded, after);
+        return report(startedAt, taken, results, standing, readyPerChannel, published, accepted, sendNanos, targets,
+                deliverySeconds, steps, before, loaded, after);
     }
 
     /** The mean subscribers per channel, for the grace wait's "everything arrived" test only. */
@@ -178,7 +180,7 @@ final class BenchRun {
     }
 
     private BenchReport report(String startedAt, double taken, List<WorkerResult> results, long standing, int[] readyPerChannel,
-            Publisher.Snapshot published, BitSet accepted, long[] sendNanos, double deliverySeconds,
+            Publisher.Snapshot published, BitSet accepted, long[] sendNanos, int[] targets, double deliverySeconds,
             List<BenchReport.Step> steps, ServerProbe.Reading before, ServerProbe.Reading loaded, ServerProbe.Reading after) {
         Histogram connect = Histograms.micros();
         Histogram latency = Histograms.micros();
@@ -218,7 +220,7 @@ final class BenchRun {
                     published.failures(), deliverySeconds > 0 ? published.accepted() / deliverySeconds : null);
             delivery = options.scenario() == Scenario.FANOUT
                     ? fanoutDelivery(results, readyPerChannel, accepted, sendNanos, latency, duplicates, outOfOrder, unexpected, deliverySeconds)
-                    : mailboxDelivery(results, accepted, latency, duplicates, outOfOrder, unexpected, deliverySeconds);
+                    : mailboxDelivery(results, accepted, targets, latency, duplicates, outOfOrder, unexpected, deliverySeconds);
         }
         BenchReport.Requests polls = options.transport().polls()
                 ? new BenchReport.Requests(requests, requests / taken) : null;
@@ -243,21 +245,34 @@ final class BenchRun {
         return before == null || loaded == null || standing == 0 ? null : (loaded - before) / standing;
     }
 
-    private static BenchReport.Delivery mailboxDelivery(List<WorkerResult> results, BitSet accepted, Histogram latency,
-            long duplicates, long outOfOrder, long unexpected, double seconds) {
+    /**
+     * Every accepted message has one recipient. One that did not arrive is lost, unless its client
+     * never subscribed at all (refused, timed out, never connected): the server could not deliver
+     * it, so it is counted apart and left out of {@code expected}.
+     */
+    private static BenchReport.Delivery mailboxDelivery(List<WorkerResult> results, BitSet accepted, int[] targets,
+            Histogram latency, long duplicates, long outOfOrder, long unexpected, double seconds) {
         BitSet delivered = new BitSet();
+        BitSet neverSubscribed = new BitSet();
         for (WorkerResult r : results) {
             delivered.or(BitSet.valueOf(DeliveryLedger.decodeBits(r.deliveredBits())));
+            neverSubscribed.or(BitSet.valueOf(DeliveryLedger.decodeBits(r.neverSubscribedBits())));
         }
-        long expected = accepted.cardinality();
         BitSet got = (BitSet) delivered.clone();
         got.and(accepted);
         long ok = got.cardinality();
+        long unreachable = 0;
+        for (int m = accepted.nextSetBit(0); m >= 0; m = accepted.nextSetBit(m + 1)) {
+            if (!delivered.get(m) && m < targets.length && neverSubscribed.get(targets[m])) {
+                unreachable++;
+            }
+        }
+        long expected = accepted.cardinality() - unreachable;
         // A marker for a message whose publish was not answered 2xx was still measured; it is "unexpected".
         BitSet stray = (BitSet) delivered.clone();
         stray.andNot(accepted);
-        return new BenchReport.Delivery(expected, ok, expected - ok, duplicates, outOfOrder, unexpected + stray.cardinality(),
-                seconds > 0 ? ok / seconds : null, BenchReport.LatencySummary.of(latency), null);
+        return new BenchReport.Delivery(expected, ok, expected - ok, unreachable, duplicates, outOfOrder,
+                unexpected + stray.cardinality(), seconds > 0 ? ok / seconds : null, BenchReport.LatencySummary.of(latency), null);
     }
 
     private BenchReport.Delivery fanoutDelivery(List<WorkerResult> results, int[] readyPerChannel, BitSet accepted,
@@ -288,7 +303,7 @@ final class BenchRun {
                 lastSubscriber.recordValue(Histograms.clampMicros(last[i] - sendNanos[i]));
             }
         }
-        return new BenchReport.Delivery(expected, delivered, expected - delivered, duplicates, outOfOrder, unexpected + stray,
+        return new BenchReport.Delivery(expected, delivered, expected - delivered, null, duplicates, outOfOrder, unexpected + stray,
                 seconds > 0 ? delivered / seconds : null, BenchReport.LatencySummary.of(latency),
                 BenchReport.LatencySummary.of(lastSubscriber));
     }

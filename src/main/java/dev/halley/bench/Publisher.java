@@ -30,6 +30,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -195,6 +196,11 @@ final class Publisher implements AutoCloseable {
 
     long[] sendNanos() {
         return CompletableFuture.supplyAsync(sendNanos::clone, loop).join();
+    }
+
+    /** The client index (direct, churn) or channel number (fanout) of each message numbered so far. */
+    int[] targets() {
+        return CompletableFuture.supplyAsync(() -> Arrays.copyOf(targets, next), loop).join();
     }
 
     /** The client index or channel number message {@code msgNo} is addressed to, chosen once. */

@@ -308,8 +308,23 @@ final class SubscriberPool {
         return new WorkerResult(worker, count, attempted.get(), standingAtStop, everReady.get(), failed,
                 Histograms.encode(connectTotal), Histograms.encode(latencyTotal), deliveries.sum(), duplicates.sum(),
                 outOfOrder.sum(), unexpected.sum(), requests.sum(), fanout ? "" : ledger.bitsBase64(),
+                fanout ? "" : DeliveryLedger.encodeBits(neverSubscribed()),
                 fanout ? ledger.counts(messages) : new int[0], fanout ? ledger.lastNanos(messages) : new long[0],
                 readyPerChannel, rss);
+    }
+
+    /**
+     * The run-wide indices of this process's connections that never subscribed; read after the
+     * loops have stopped, so every subscriber's flags are final.
+     */
+    private BitSet neverSubscribed() {
+        BitSet never = new BitSet();
+        for (int i = 0; i < count; i++) {
+            if (subscribers[i] == null || !subscribers[i].everReady) {
+                never.set(first + i);
+            }
+        }
+        return never;
     }
 
     private static Long ownRss() {

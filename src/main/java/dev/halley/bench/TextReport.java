@@ -33,6 +33,9 @@ final class TextReport {
             BenchReport.Delivery d = r.delivery();
             line(b, "Deliveries:", d.expected() + " expected, " + d.delivered() + " delivered, " + d.lost() + " lost, "
                     + d.duplicated() + " duplicated, " + d.outOfOrder() + " out of order, " + d.unexpected() + " unexpected");
+            if (d.addressedToNeverSubscribed() != null) {
+                line(b, "Not deliverable:", d.addressedToNeverSubscribed() + " addressed to clients that never subscribed (not counted as lost)");
+            }
             line(b, "Deliveries per second:", d.deliveriesPerSecond() == null ? "-" : fmt("%.2f [#/sec] (mean)", d.deliveriesPerSecond()));
         }
         if (r.requests() != null) {

@@ -19,6 +19,8 @@ import java.util.Map;
  * @param unexpected markers that belong to no message this run offered to that subscriber
  * @param requests long-poll answers received
  * @param deliveredBits mailbox scenarios: which messages arrived, see {@link DeliveryLedger#bitsBase64}
+ * @param neverSubscribedBits mailbox scenarios: which of the run's connection indices (this process's
+ *     share) never subscribed, as base64 of little-endian longs like {@code deliveredBits}
  * @param fanoutCounts fanout: subscribers that received each message
  * @param fanoutLastNanos fanout: {@code System.nanoTime()} of each message's latest delivery
  * @param readyPerChannel fanout: subscribed connections per channel when publishing began
@@ -26,7 +28,7 @@ import java.util.Map;
  */
 record WorkerResult(int worker, int connections, int attempted, int standing, int everReady,
         Map<String, Long> failures, String connectHistogram, String latencyHistogram, long deliveries,
-        long duplicates, long outOfOrder, long unexpected, long requests, String deliveredBits,
+        long duplicates, long outOfOrder, long unexpected, long requests, String deliveredBits, String neverSubscribedBits,
         int[] fanoutCounts, long[] fanoutLastNanos, int[] readyPerChannel,
         Long rssBytes) {
 }

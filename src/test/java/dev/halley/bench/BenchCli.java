@@ -62,6 +62,7 @@ final class BenchCli {
         assertThat(p.path("accepted").asLong()).as("accepted publishes").isEqualTo(p.path("offered").asLong());
         assertThat(d.path("expected").asLong()).isPositive();
         assertThat(d.path("lost").asLong()).as("lost").isZero();
+        assertThat(d.path("addressedToNeverSubscribed").asLong()).as("addressed to clients that never subscribed").isZero();
         assertThat(d.path("duplicated").asLong()).as("duplicated").isZero();
         assertThat(d.path("unexpected").asLong()).as("unexpected").isZero();
         assertThat(d.path("delivered").asLong() + d.path("lost").asLong()).isEqualTo(d.path("expected").asLong());

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.halley.broker.BrokerOptions;
 import dev.halley.broker.LocalBroker;
 import dev.halley.edge.HalleyServer;
+import dev.halley.edge.Limits;
 import dev.halley.edge.MegaCometOptions;
 import dev.halley.edge.ServerOptions;
 import java.nio.file.Files;
@@ -69,6 +70,37 @@ class BenchHalleyTest {
         assertThat(r.path("delivery").path("outOfOrder").asLong()).isZero();
     }
 
+    /**
+     * 40 of 200 clients are refused (at most 80 connections per source address, 100 from each of
+     * two): messages addressed to them cannot arrive, so they are reported apart, not as lost.
+     */
+    @Test
+    void directCountsMessagesToClientsThatNeverSubscribedApartFromLost() throws Exception {
+        ServerOptions options = ServerOptions.DEFAULTS.withPort(0).withBind("127.0.0.1").withLoops(2)
+                .withLimits(Limits.DEFAULTS.withMaxConnections(1_000_000, 80));
+        HalleyServer limited = HalleyServer.start(options, shards -> new LocalBroker(shards, BrokerOptions.DEFAULTS, Clock.systemUTC()));
+        try {
+            String at = "http://127.0.0.1:" + limited.port();
+            JsonNode r = BenchCli.run(dir, "--scenario", "direct", "--transport", "sse", "--connections", "200",
+                    "--rate", "2000", "--publish-rate", "300", "--duration", "1s", "--source", "127.0.0.2-127.0.0.3",
+                    "--connect-timeout", "5s", "--sub-url", at + "/sub/client/{id}", "--pub-url", at + "/pub/client/{id}");
+            JsonNode d = r.path("delivery");
+            assertThat(r.path("connections").path("everSubscribed").asLong()).isEqualTo(160);
+            assertThat(r.path("connections").path("failedTotal").asLong()).isEqualTo(40);
+            assertThat(r.path("publish").path("accepted").asLong()).isEqualTo(300);
+            // 300 messages to random clients, a fifth of them refused: about 60, certainly some.
+            long never = d.path("addressedToNeverSubscribed").asLong();
+            assertThat(never).isBetween(20L, 120L);
+            assertThat(d.path("lost").asLong()).as("lost").isZero();
+            assertThat(d.path("expected").asLong()).isEqualTo(300 - never);
+            assertThat(d.path("delivered").asLong()).isEqualTo(300 - never);
+            String text = TextReport.render(BenchCli.JSON.treeToValue(r, BenchReport.class));
+            assertThat(text).contains(never + " addressed to clients that never subscribed", "0 lost");
+        } finally {
+            limited.close();
+        }
+    }
+
     @Test
     void fanoutCountsEverySubscriberOfEveryMessage() {
         JsonNode r = BenchCli.run(dir, "--scenario", "fanout", "--transport", "sse", "--connections", "300",
@@ -78,6 +110,8 @@ class BenchHalleyTest {
         // 60 messages over 6 channels of 50 subscribers each.
         assertThat(r.path("delivery").path("expected").asLong()).isEqualTo(60 * 50);
         assertThat(r.path("delivery").path("lastSubscriberLatencyMicros").path("count").asLong()).isEqualTo(60);
+        // Fanout's expected counts only subscribers that stood when publishing began; no separate figure.
+        assertThat(r.path("delivery").path("addressedToNeverSubscribed").isNull()).isTrue();
     }
 
     @Test
