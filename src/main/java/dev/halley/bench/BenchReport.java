@@ -18,9 +18,14 @@ public record BenchReport(String schema, String scenario, String transport, int 
     /** The percentiles of every latency table, as ab prints them. */
     static final double[] PERCENTILES = {50, 66, 75, 80, 90, 95, 98, 99, 99.9, 99.99, 100};
 
-    /** Connection figures; {@code standing} is counted just before the run closed them. */
+    /**
+     * Connection figures; {@code standing} is counted just before the run closed them.
+     * {@code connectSeconds} runs from the first connect to the last first-time subscription (over
+     * every process: {@code System.nanoTime()} is the machine's monotonic clock), and
+     * {@code subscribedPerSecond} is {@code everSubscribed} over it; both null when none subscribed.
+     */
     public record Connections(int target, long attempted, long standing, long everSubscribed, Map<String, Long> failed,
-            long failedTotal, LatencySummary connectTimeMicros) {
+            long failedTotal, LatencySummary connectTimeMicros, Double connectSeconds, Double subscribedPerSecond) {
     }
 
     /** Publish figures; {@code accepted} means a 2xx answer (MegaComet: written to the socket). */

@@ -196,7 +196,13 @@ final class BenchRun {
         long unexpected = 0;
         long requests = 0;
         Long clientRss = 0L;
+        long firstConnect = Long.MAX_VALUE;
+        long lastSubscribe = 0;
         for (WorkerResult r : results) {
+            firstConnect = Math.min(firstConnect, r.connectStartNanos());
+            if (r.everReady() > 0) {
+                lastSubscribe = Math.max(lastSubscribe, r.lastFirstSubscribeNanos());
+            }
             clientRss = clientRss == null || r.rssBytes() == null ? null : clientRss + r.rssBytes();
             connect.add(Histograms.decode(r.connectHistogram()));
             latency.add(Histograms.decode(r.latencyHistogram()));
@@ -210,8 +216,10 @@ final class BenchRun {
             requests += r.requests();
         }
         long failedTotal = failed.values().stream().mapToLong(Long::longValue).sum();
+        Double connectSeconds = lastSubscribe == 0 ? null : Math.max(1e-6, (lastSubscribe - firstConnect) / 1e9);
         BenchReport.Connections connections = new BenchReport.Connections(options.connections(), attempted, standing,
-                everReady, failed, failedTotal, BenchReport.LatencySummary.of(connect));
+                everReady, failed, failedTotal, BenchReport.LatencySummary.of(connect), connectSeconds,
+                connectSeconds == null ? null : everReady / connectSeconds);
 
         BenchReport.Publish publish = null;
         BenchReport.Delivery delivery = null;

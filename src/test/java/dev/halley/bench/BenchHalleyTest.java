@@ -2,6 +2,7 @@ package dev.halley.bench;
 
 import static dev.halley.bench.BenchCli.assertNothingLost;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.halley.broker.BrokerOptions;
@@ -52,6 +53,10 @@ class BenchHalleyTest {
         assertThat(c.path("everSubscribed").asLong()).isEqualTo(300);
         assertThat(c.path("failedTotal").asLong()).isZero();
         assertThat(c.path("connectTimeMicros").path("count").asLong()).isEqualTo(300);
+        // 300 at 3,000/s: the connect phase takes at least the 0.1 s the rate allows, and no longer than the run.
+        assertThat(c.path("connectSeconds").asDouble()).isBetween(0.09, r.path("timeTakenSeconds").asDouble());
+        assertThat(c.path("subscribedPerSecond").asDouble())
+                .isCloseTo(300 / c.path("connectSeconds").asDouble(), within(0.01));
         assertThat(r.path("delivery").isNull()).isTrue();
         JsonNode s = r.path("server");
         assertThat(s.path("rssLoadedBytes").asLong()).isPositive();
@@ -210,6 +215,7 @@ class BenchHalleyTest {
         assertThat(notFound.path("connections").path("standing").asLong()).isZero();
         assertThat(notFound.path("connections").path("connectTimeMicros").path("count").asLong()).isZero();
         assertThat(notFound.path("connections").path("connectTimeMicros").path("median").isNull()).isTrue();
+        assertThat(notFound.path("connections").path("subscribedPerSecond").isNull()).isTrue();
 
         int closedPort;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
