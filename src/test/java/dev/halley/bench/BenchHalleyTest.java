@@ -11,10 +11,26 @@ import dev.halley.edge.HalleyServer;
 import dev.halley.edge.Limits;
 import dev.halley.edge.MegaCometOptions;
 import dev.halley.edge.ServerOptions;
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -103,6 +119,65 @@ class BenchHalleyTest {
             assertThat(text).contains(never + " addressed to clients that never subscribed", "0 lost");
         } finally {
             limited.close();
+        }
+    }
+
+    /**
+     * A publish API that answers every request with {@code Connection: close}, as pushpin's control
+     * API does (here a socket that forwards each publish to Halley): every message still goes
+     * through, more of them than the publisher's reconnect budget of 100.
+     */
+    @Test
+    void publishApiThatClosesAfterEveryAnswerGetsEveryMessageThrough() throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        ExecutorService answering = Executors.newFixedThreadPool(4);
+        try (ServerSocket closing = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                while (!closing.isClosed()) {
+                    try {
+                        Socket s = closing.accept();
+                        answering.execute(() -> forwardAndClose(s, http));
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            }, "closing-publish-api");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            JsonNode r = BenchCli.run(dir, "--scenario", "direct", "--connections", "100", "--rate", "2000",
+                    "--publish-rate", "150", "--duration", "1s", "--pub-concurrency", "4", "--grace", "30s",
+                    "--sub-url", base + "/sub/client/{id}", "--pub-url", "http://127.0.0.1:" + closing.getLocalPort() + "/pub/client/{id}");
+            assertNothingLost(r);
+            assertThat(r.path("publish").path("accepted").asLong()).isEqualTo(150);
+        } finally {
+            answering.shutdownNow();
+        }
+    }
+
+    /** One request on {@code s}: read it, publish its body to Halley, answer with Halley's status and close. */
+    private static void forwardAndClose(Socket s, HttpClient http) {
+        try (s) {
+            s.setSoTimeout(10_000);
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            StringBuilder head = new StringBuilder();
+            while (head.indexOf("\r\n\r\n") < 0) {
+                int b = in.read();
+                if (b < 0) {
+                    throw new EOFException("request head cut short");
+                }
+                head.append((char) b);
+            }
+            String path = head.substring(0, head.indexOf("\r\n")).split(" ")[1];
+            Matcher length = Pattern.compile("(?i)content-length:\\s*(\\d+)").matcher(head);
+            byte[] body = in.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0);
+            HttpResponse<Void> answer = http.send(HttpRequest.newBuilder(URI.create(base + path))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.discarding());
+            s.getOutputStream().write(("HTTP/1.1 " + answer.statusCode() + " Answered\r\nConnection: close\r\n"
+                    + "Content-Length: 0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            // The publisher counts a connection closed without an answer as failed; the test then fails on it.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
