@@ -45,6 +45,12 @@ final class BenchCli {
         all.add(json.toString());
         all.add("--max-time");
         all.add("2m");
+        if (!all.contains("--grace")) {
+            // The wait for the last deliveries ends as soon as everything arrived; a long one only
+            // keeps a CPU-starved machine (CI shares it) from turning a slow delivery into "lost".
+            all.add("--grace");
+            all.add("20s");
+        }
         Outcome o = execute(all.toArray(String[]::new));
         assertThat(o.exitCode()).as("exit code, stderr: %s", o.err()).isZero();
         try {

@@ -104,7 +104,8 @@ class BenchHalleyTest {
             String at = "http://127.0.0.1:" + limited.port();
             JsonNode r = BenchCli.run(dir, "--scenario", "direct", "--transport", "sse", "--connections", "200",
                     "--rate", "2000", "--publish-rate", "300", "--duration", "1s", "--source", "127.0.0.2-127.0.0.3",
-                    "--connect-timeout", "5s", "--sub-url", at + "/sub/client/{id}", "--pub-url", at + "/pub/client/{id}");
+                    "--connect-timeout", "5s", "--grace", "8s",
+                    "--sub-url", at + "/sub/client/{id}", "--pub-url", at + "/pub/client/{id}");
             JsonNode d = r.path("delivery");
             assertThat(r.path("connections").path("everSubscribed").asLong()).isEqualTo(160);
             assertThat(r.path("connections").path("failedTotal").asLong()).isEqualTo(40);
