@@ -18,9 +18,14 @@ public record BenchReport(String schema, String scenario, String transport, int 
     /** The percentiles of every latency table, as ab prints them. */
     static final double[] PERCENTILES = {50, 66, 75, 80, 90, 95, 98, 99, 99.9, 99.99, 100};
 
-    /** Connection figures; {@code standing} is counted just before the run closed them. */
+    /**
+     * Connection figures; {@code standing} is counted just before the run closed them.
+     * {@code connectSeconds} runs from the first connect to the last first-time subscription (over
+     * every process: {@code System.nanoTime()} is the machine's monotonic clock), and
+     * {@code subscribedPerSecond} is {@code everSubscribed} over it; both null when none subscribed.
+     */
     public record Connections(int target, long attempted, long standing, long everSubscribed, Map<String, Long> failed,
-            long failedTotal, LatencySummary connectTimeMicros) {
+            long failedTotal, LatencySummary connectTimeMicros, Double connectSeconds, Double subscribedPerSecond) {
     }
 
     /** Publish figures; {@code accepted} means a 2xx answer (MegaComet: written to the socket). */
@@ -30,10 +35,14 @@ public record BenchReport(String schema, String scenario, String transport, int 
 
     /**
      * Delivery figures over accepted messages: {@code delivered + lost == expected}.
-     * {@code expected} is one per accepted message for mailboxes, and for fanout the subscribers
-     * of the message's channel that were subscribed when publishing began.
+     * {@code expected} is one per accepted message for mailboxes, less those addressed to a client
+     * whose connection never subscribed and not delivered ({@code addressedToNeverSubscribed}: they
+     * wait in a mailbox nobody reads, which is not the server's loss); for fanout it is the
+     * subscribers of the message's channel that were subscribed when publishing began, and
+     * {@code addressedToNeverSubscribed} is null.
      */
-    public record Delivery(long expected, long delivered, long lost, long duplicated, long outOfOrder, long unexpected,
+    public record Delivery(long expected, long delivered, long lost, Long addressedToNeverSubscribed, long duplicated,
+            long outOfOrder, long unexpected,
             Double deliveriesPerSecond, LatencySummary latencyMicros, LatencySummary lastSubscriberLatencyMicros) {
     }
 

@@ -70,6 +70,7 @@ final class BenchRun {
         Publisher.Snapshot published = null;
         BitSet accepted = new BitSet();
         long[] sendNanos = new long[0];
+        int[] targets = new int[0];
         try {
             fleet = options.procs() == 1 ? new LocalFleet(options) : new ChildFleet(options, workerArgs);
             fleet.start();
@@ -109,6 +110,7 @@ final class BenchRun {
                 published = publisher.snapshot();
                 accepted = publisher.accepted();
                 sendNanos = publisher.sendNanos();
+                targets = publisher.targets();
             }
             standing = fleet.progress().standing();
             sample(true);
@@ -124,8 +126,8 @@ final class BenchRun {
         }
         ServerProbe.Reading after = probe.read();
         double taken = (System.nanoTime() - startNanos) / 1e9;
-        return report(startedAt, taken, results, standing, readyPerChannel, published, accepted, sendNanos, deliverySeconds,
-                steps, before, loaded, after);
+        return report(startedAt, taken, results, standing, readyPerChannel, published, accepted, sendNanos, targets,
+                deliverySeconds, steps, before, loaded, after);
     }
 
     /** The mean subscribers per channel, for the grace wait's "everything arrived" test only. */
@@ -189,7 +191,7 @@ final class BenchRun {
     }
 
     private BenchReport report(String startedAt, double taken, List<WorkerResult> results, long standing, int[] readyPerChannel,
-            Publisher.Snapshot published, BitSet accepted, long[] sendNanos, double deliverySeconds,
+            Publisher.Snapshot published, BitSet accepted, long[] sendNanos, int[] targets, double deliverySeconds,
             List<BenchReport.Step> steps, ServerProbe.Reading before, ServerProbe.Reading loaded, ServerProbe.Reading after) {
         Histogram connect = Histograms.micros();
         Histogram latency = Histograms.micros();
@@ -205,7 +207,13 @@ final class BenchRun {
         long unexpected = 0;
         long requests = 0;
         Long clientRss = 0L;
+        long firstConnect = Long.MAX_VALUE;
+        long lastSubscribe = 0;
         for (WorkerResult r : results) {
+            firstConnect = Math.min(firstConnect, r.connectStartNanos());
+            if (r.everReady() > 0) {
+                lastSubscribe = Math.max(lastSubscribe, r.lastFirstSubscribeNanos());
+            }
             clientRss = clientRss == null || r.rssBytes() == null ? null : clientRss + r.rssBytes();
             connect.add(Histograms.decode(r.connectHistogram()));
             latency.add(Histograms.decode(r.latencyHistogram()));
@@ -219,8 +227,10 @@ final class BenchRun {
             requests += r.requests();
         }
         long failedTotal = failed.values().stream().mapToLong(Long::longValue).sum();
+        Double connectSeconds = lastSubscribe == 0 ? null : Math.max(1e-6, (lastSubscribe - firstConnect) / 1e9);
         BenchReport.Connections connections = new BenchReport.Connections(options.connections(), attempted, standing,
-                everReady, failed, failedTotal, BenchReport.LatencySummary.of(connect));
+                everReady, failed, failedTotal, BenchReport.LatencySummary.of(connect), connectSeconds,
+                connectSeconds == null ? null : everReady / connectSeconds);
 
         BenchReport.Publish publish = null;
         BenchReport.Delivery delivery = null;
@@ -229,7 +239,7 @@ final class BenchRun {
                     published.failures(), deliverySeconds > 0 ? published.accepted() / deliverySeconds : null);
             delivery = options.scenario() == Scenario.FANOUT
                     ? fanoutDelivery(results, readyPerChannel, accepted, sendNanos, latency, duplicates, outOfOrder, unexpected, deliverySeconds)
-                    : mailboxDelivery(results, accepted, latency, duplicates, outOfOrder, unexpected, deliverySeconds);
+                    : mailboxDelivery(results, accepted, targets, latency, duplicates, outOfOrder, unexpected, deliverySeconds);
         }
         BenchReport.Requests polls = options.transport().polls()
                 ? new BenchReport.Requests(requests, requests / taken) : null;
@@ -254,21 +264,34 @@ final class BenchRun {
         return before == null || loaded == null || standing == 0 ? null : (loaded - before) / standing;
     }
 
-    private static BenchReport.Delivery mailboxDelivery(List<WorkerResult> results, BitSet accepted, Histogram latency,
-            long duplicates, long outOfOrder, long unexpected, double seconds) {
+    /**
+     * Every accepted message has one recipient. One that did not arrive is lost, unless its client
+     * never subscribed at all (refused, timed out, never connected): the server could not deliver
+     * it, so it is counted apart and left out of {@code expected}.
+     */
+    private static BenchReport.Delivery mailboxDelivery(List<WorkerResult> results, BitSet accepted, int[] targets,
+            Histogram latency, long duplicates, long outOfOrder, long unexpected, double seconds) {
         BitSet delivered = new BitSet();
+        BitSet neverSubscribed = new BitSet();
         for (WorkerResult r : results) {
             delivered.or(BitSet.valueOf(DeliveryLedger.decodeBits(r.deliveredBits())));
+            neverSubscribed.or(BitSet.valueOf(DeliveryLedger.decodeBits(r.neverSubscribedBits())));
         }
-        long expected = accepted.cardinality();
         BitSet got = (BitSet) delivered.clone();
         got.and(accepted);
         long ok = got.cardinality();
+        long unreachable = 0;
+        for (int m = accepted.nextSetBit(0); m >= 0; m = accepted.nextSetBit(m + 1)) {
+            if (!delivered.get(m) && m < targets.length && neverSubscribed.get(targets[m])) {
+                unreachable++;
+            }
+        }
+        long expected = accepted.cardinality() - unreachable;
         // A marker for a message whose publish was not answered 2xx was still measured; it is "unexpected".
         BitSet stray = (BitSet) delivered.clone();
         stray.andNot(accepted);
-        return new BenchReport.Delivery(expected, ok, expected - ok, duplicates, outOfOrder, unexpected + stray.cardinality(),
-                seconds > 0 ? ok / seconds : null, BenchReport.LatencySummary.of(latency), null);
+        return new BenchReport.Delivery(expected, ok, expected - ok, unreachable, duplicates, outOfOrder,
+                unexpected + stray.cardinality(), seconds > 0 ? ok / seconds : null, BenchReport.LatencySummary.of(latency), null);
     }
 
     private BenchReport.Delivery fanoutDelivery(List<WorkerResult> results, int[] readyPerChannel, BitSet accepted,
@@ -299,7 +322,7 @@ final class BenchRun {
                 lastSubscriber.recordValue(Histograms.clampMicros(last[i] - sendNanos[i]));
             }
         }
-        return new BenchReport.Delivery(expected, delivered, expected - delivered, duplicates, outOfOrder, unexpected + stray,
+        return new BenchReport.Delivery(expected, delivered, expected - delivered, null, duplicates, outOfOrder, unexpected + stray,
                 seconds > 0 ? delivered / seconds : null, BenchReport.LatencySummary.of(latency),
                 BenchReport.LatencySummary.of(lastSubscriber));
     }

@@ -3,6 +3,7 @@ package dev.halley.bench;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Base64;
+import java.util.BitSet;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -56,6 +57,16 @@ final class DeliveryLedger {
         ByteBuffer out = ByteBuffer.allocate(bits.length() * 8).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < bits.length(); i++) {
             out.putLong(bits.get(i));
+        }
+        return Base64.getEncoder().encodeToString(out.array());
+    }
+
+    /** Any bit set in the same encoding as {@link #bitsBase64()}; {@link #decodeBits} reads both. */
+    static String encodeBits(BitSet set) {
+        long[] words = set.toLongArray();
+        ByteBuffer out = ByteBuffer.allocate(words.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        for (long w : words) {
+            out.putLong(w);
         }
         return Base64.getEncoder().encodeToString(out.array());
     }

@@ -4,6 +4,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -24,12 +25,14 @@ import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -197,6 +200,11 @@ final class Publisher implements AutoCloseable {
         return CompletableFuture.supplyAsync(sendNanos::clone, loop).join();
     }
 
+    /** The client index (direct, churn) or channel number (fanout) of each message numbered so far. */
+    int[] targets() {
+        return CompletableFuture.supplyAsync(() -> Arrays.copyOf(targets, next), loop).join();
+    }
+
     /** The client index or channel number message {@code msgNo} is addressed to, chosen once. */
     private int target(int msgNo) {
         return targets[msgNo];
@@ -277,6 +285,8 @@ final class Publisher implements AutoCloseable {
         private final int slot;
         private Channel channel;
         private int msgNo = -1;
+        /** The server ended this connection with its answer and a fresh one has taken the slot. */
+        private boolean replaced;
         private ScheduledFuture<?> deadline;
 
         Connection(int slot) {
@@ -284,12 +294,15 @@ final class Publisher implements AutoCloseable {
         }
 
         void open() {
-            bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
+            ChannelFuture connecting = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
                 @Override
                 protected void initChannel(SocketChannel ch) {
                     ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(1 << 16), Connection.this);
                 }
-            }).connect(remote).addListener(f -> {
+            }).connect(remote);
+            // Known now: the listener below may send before channelActive has run.
+            channel = connecting.channel();
+            connecting.addListener(f -> {
                 if (f.isSuccess()) {
                     idle[slot] = this;
                     dispatch();
@@ -304,12 +317,6 @@ final class Publisher implements AutoCloseable {
             if (reconnects++ < MAX_RECONNECTS) {
                 loop.schedule(() -> new Connection(slot).open(), 100, TimeUnit.MILLISECONDS);
             }
-        }
-
-        @Override
-        public void channelActive(ChannelHandlerContext ctx) {
-            channel = ctx.channel();
-            ctx.fireChannelActive();
         }
 
         void send(int n) {
@@ -352,6 +359,14 @@ final class Publisher implements AutoCloseable {
                 failed(FailureCause.NON_2XX);
             }
             msgNo = -1;
+            if (!HttpUtil.isKeepAlive(answer)) {
+                // Some publish APIs (pushpin's) answer every request with Connection: close; that is not a
+                // failure, so a fresh connection takes the slot at once, outside the reconnect budget.
+                replaced = true;
+                ctx.close();
+                new Connection(slot).open();
+                return;
+            }
             idle[slot] = this;
             dispatch();
         }
@@ -367,7 +382,7 @@ final class Publisher implements AutoCloseable {
                 failed(FailureCause.RESET);
                 msgNo = -1;
             }
-            if (ticker != null && !ticker.isCancelled()) {
+            if (!replaced && ticker != null && !ticker.isCancelled()) {
                 reopenLater();
             }
             ctx.fireChannelInactive();

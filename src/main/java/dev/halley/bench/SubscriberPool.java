@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -60,6 +61,8 @@ final class SubscriberPool {
     private final AtomicInteger standing = new AtomicInteger();
     private final AtomicInteger everReady = new AtomicInteger();
     private final AtomicInteger failedBeforeReady = new AtomicInteger();
+    private volatile long startNanos;
+    private final AtomicLong lastFirstSubscribeNanos = new AtomicLong();
     private final Map<FailureCause, LongAdder> failures = new EnumMap<>(FailureCause.class);
     private final LongAdder deliveries = new LongAdder();
     private final LongAdder duplicates = new LongAdder();
@@ -111,6 +114,7 @@ final class SubscriberPool {
     void start() {
         double perSecond = (double) options.connectRate() * count / options.connections();
         long startNanos = System.nanoTime();
+        this.startNanos = startNanos;
         int[] opened = {0};
         opener = group.next().scheduleAtFixedRate(() -> {
             if (stopping) {
@@ -186,7 +190,9 @@ final class SubscriberPool {
         if (!s.everReady) {
             s.everReady = true;
             everReady.incrementAndGet();
-            connectTime.recordValue(Histograms.clampMicros(System.nanoTime() - s.connectStartNanos));
+            long now = System.nanoTime();
+            connectTime.recordValue(Histograms.clampMicros(now - s.connectStartNanos));
+            lastFirstSubscribeNanos.accumulateAndGet(now, Math::max);
         }
     }
 
@@ -308,8 +314,23 @@ final class SubscriberPool {
         return new WorkerResult(worker, count, attempted.get(), standingAtStop, everReady.get(), failed,
                 Histograms.encode(connectTotal), Histograms.encode(latencyTotal), deliveries.sum(), duplicates.sum(),
                 outOfOrder.sum(), unexpected.sum(), requests.sum(), fanout ? "" : ledger.bitsBase64(),
+                fanout ? "" : DeliveryLedger.encodeBits(neverSubscribed()),
                 fanout ? ledger.counts(messages) : new int[0], fanout ? ledger.lastNanos(messages) : new long[0],
-                readyPerChannel, rss);
+                readyPerChannel, rss, startNanos, lastFirstSubscribeNanos.get());
+    }
+
+    /**
+     * The run-wide indices of this process's connections that never subscribed; read after the
+     * loops have stopped, so every subscriber's flags are final.
+     */
+    private BitSet neverSubscribed() {
+        BitSet never = new BitSet();
+        for (int i = 0; i < count; i++) {
+            if (subscribers[i] == null || !subscribers[i].everReady) {
+                never.set(first + i);
+            }
+        }
+        return never;
     }
 
     private static Long ownRss() {

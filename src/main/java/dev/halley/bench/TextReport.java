@@ -23,6 +23,8 @@ final class TextReport {
         BenchReport.Connections c = r.connections();
         line(b, "Connections standing:", c.standing() + " of " + c.target() + " (" + c.everSubscribed() + " subscribed at least once)");
         line(b, "Failed connections:", c.failedTotal() + causes(c.failed()));
+        line(b, "Subscribed per second:", c.subscribedPerSecond() == null ? "-"
+                : fmt("%.2f [#/sec] (%d in %.3f seconds)", c.subscribedPerSecond(), c.everSubscribed(), c.connectSeconds()));
         if (r.publish() != null) {
             BenchReport.Publish p = r.publish();
             line(b, "Messages published:", p.offered() + " offered, " + p.accepted() + " accepted, " + p.notSent() + " not sent"
@@ -33,6 +35,9 @@ final class TextReport {
             BenchReport.Delivery d = r.delivery();
             line(b, "Deliveries:", d.expected() + " expected, " + d.delivered() + " delivered, " + d.lost() + " lost, "
                     + d.duplicated() + " duplicated, " + d.outOfOrder() + " out of order, " + d.unexpected() + " unexpected");
+            if (d.addressedToNeverSubscribed() != null) {
+                line(b, "Not deliverable:", d.addressedToNeverSubscribed() + " addressed to clients that never subscribed (not counted as lost)");
+            }
             line(b, "Deliveries per second:", d.deliveriesPerSecond() == null ? "-" : fmt("%.2f [#/sec] (mean)", d.deliveriesPerSecond()));
         }
         if (r.requests() != null) {

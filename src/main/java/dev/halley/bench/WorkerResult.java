@@ -19,14 +19,18 @@ import java.util.Map;
  * @param unexpected markers that belong to no message this run offered to that subscriber
  * @param requests long-poll answers received
  * @param deliveredBits mailbox scenarios: which messages arrived, see {@link DeliveryLedger#bitsBase64}
+ * @param neverSubscribedBits mailbox scenarios: which of the run's connection indices (this process's
+ *     share) never subscribed, as base64 of little-endian longs like {@code deliveredBits}
  * @param fanoutCounts fanout: subscribers that received each message
  * @param fanoutLastNanos fanout: {@code System.nanoTime()} of each message's latest delivery
  * @param readyPerChannel fanout: subscribed connections per channel when publishing began
  * @param rssBytes this process's resident memory with its connections open, or null if unreadable
+ * @param connectStartNanos {@code System.nanoTime()} when this process began connecting
+ * @param lastFirstSubscribeNanos {@code System.nanoTime()} of its last first-time subscription, 0 if none
  */
 record WorkerResult(int worker, int connections, int attempted, int standing, int everReady,
         Map<String, Long> failures, String connectHistogram, String latencyHistogram, long deliveries,
-        long duplicates, long outOfOrder, long unexpected, long requests, String deliveredBits,
+        long duplicates, long outOfOrder, long unexpected, long requests, String deliveredBits, String neverSubscribedBits,
         int[] fanoutCounts, long[] fanoutLastNanos, int[] readyPerChannel,
-        Long rssBytes) {
+        Long rssBytes, long connectStartNanos, long lastFirstSubscribeNanos) {
 }

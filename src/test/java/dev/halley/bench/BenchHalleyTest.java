@@ -2,17 +2,35 @@ package dev.halley.bench;
 
 import static dev.halley.bench.BenchCli.assertNothingLost;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.halley.broker.BrokerOptions;
 import dev.halley.broker.LocalBroker;
 import dev.halley.edge.HalleyServer;
+import dev.halley.edge.Limits;
 import dev.halley.edge.MegaCometOptions;
 import dev.halley.edge.ServerOptions;
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,6 +69,10 @@ class BenchHalleyTest {
         assertThat(c.path("everSubscribed").asLong()).isEqualTo(300);
         assertThat(c.path("failedTotal").asLong()).isZero();
         assertThat(c.path("connectTimeMicros").path("count").asLong()).isEqualTo(300);
+        // 300 at 3,000/s: the connect phase takes at least the 0.1 s the rate allows, and no longer than the run.
+        assertThat(c.path("connectSeconds").asDouble()).isBetween(0.09, r.path("timeTakenSeconds").asDouble());
+        assertThat(c.path("subscribedPerSecond").asDouble())
+                .isCloseTo(300 / c.path("connectSeconds").asDouble(), within(0.01));
         assertThat(r.path("delivery").isNull()).isTrue();
         JsonNode s = r.path("server");
         assertThat(s.path("rssLoadedBytes").asLong()).isPositive();
@@ -69,6 +91,97 @@ class BenchHalleyTest {
         assertThat(r.path("delivery").path("outOfOrder").asLong()).isZero();
     }
 
+    /**
+     * 40 of 200 clients are refused (at most 80 connections per source address, 100 from each of
+     * two): messages addressed to them cannot arrive, so they are reported apart, not as lost.
+     */
+    @Test
+    void directCountsMessagesToClientsThatNeverSubscribedApartFromLost() throws Exception {
+        ServerOptions options = ServerOptions.DEFAULTS.withPort(0).withBind("127.0.0.1").withLoops(2)
+                .withLimits(Limits.DEFAULTS.withMaxConnections(1_000_000, 80));
+        HalleyServer limited = HalleyServer.start(options, shards -> new LocalBroker(shards, BrokerOptions.DEFAULTS, Clock.systemUTC()));
+        try {
+            String at = "http://127.0.0.1:" + limited.port();
+            JsonNode r = BenchCli.run(dir, "--scenario", "direct", "--transport", "sse", "--connections", "200",
+                    "--rate", "2000", "--publish-rate", "300", "--duration", "1s", "--source", "127.0.0.2-127.0.0.3",
+                    "--connect-timeout", "5s", "--grace", "8s",
+                    "--sub-url", at + "/sub/client/{id}", "--pub-url", at + "/pub/client/{id}");
+            JsonNode d = r.path("delivery");
+            assertThat(r.path("connections").path("everSubscribed").asLong()).isEqualTo(160);
+            assertThat(r.path("connections").path("failedTotal").asLong()).isEqualTo(40);
+            assertThat(r.path("publish").path("accepted").asLong()).isEqualTo(300);
+            // 300 messages to random clients, a fifth of them refused: about 60, certainly some.
+            long never = d.path("addressedToNeverSubscribed").asLong();
+            assertThat(never).isBetween(20L, 120L);
+            assertThat(d.path("lost").asLong()).as("lost").isZero();
+            assertThat(d.path("expected").asLong()).isEqualTo(300 - never);
+            assertThat(d.path("delivered").asLong()).isEqualTo(300 - never);
+            String text = TextReport.render(BenchCli.JSON.treeToValue(r, BenchReport.class));
+            assertThat(text).contains(never + " addressed to clients that never subscribed", "0 lost");
+        } finally {
+            limited.close();
+        }
+    }
+
+    /**
+     * A publish API that answers every request with {@code Connection: close}, as pushpin's control
+     * API does (here a socket that forwards each publish to Halley): every message still goes
+     * through, more of them than the publisher's reconnect budget of 100.
+     */
+    @Test
+    void publishApiThatClosesAfterEveryAnswerGetsEveryMessageThrough() throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        ExecutorService answering = Executors.newFixedThreadPool(4);
+        try (ServerSocket closing = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                while (!closing.isClosed()) {
+                    try {
+                        Socket s = closing.accept();
+                        answering.execute(() -> forwardAndClose(s, http));
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            }, "closing-publish-api");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            JsonNode r = BenchCli.run(dir, "--scenario", "direct", "--connections", "100", "--rate", "2000",
+                    "--publish-rate", "150", "--duration", "1s", "--pub-concurrency", "4", "--grace", "30s",
+                    "--sub-url", base + "/sub/client/{id}", "--pub-url", "http://127.0.0.1:" + closing.getLocalPort() + "/pub/client/{id}");
+            assertNothingLost(r);
+            assertThat(r.path("publish").path("accepted").asLong()).isEqualTo(150);
+        } finally {
+            answering.shutdownNow();
+        }
+    }
+
+    /** One request on {@code s}: read it, publish its body to Halley, answer with Halley's status and close. */
+    private static void forwardAndClose(Socket s, HttpClient http) {
+        try (s) {
+            s.setSoTimeout(10_000);
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            StringBuilder head = new StringBuilder();
+            while (head.indexOf("\r\n\r\n") < 0) {
+                int b = in.read();
+                if (b < 0) {
+                    throw new EOFException("request head cut short");
+                }
+                head.append((char) b);
+            }
+            String path = head.substring(0, head.indexOf("\r\n")).split(" ")[1];
+            Matcher length = Pattern.compile("(?i)content-length:\\s*(\\d+)").matcher(head);
+            byte[] body = in.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0);
+            HttpResponse<Void> answer = http.send(HttpRequest.newBuilder(URI.create(base + path))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.discarding());
+            s.getOutputStream().write(("HTTP/1.1 " + answer.statusCode() + " Answered\r\nConnection: close\r\n"
+                    + "Content-Length: 0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            // The publisher counts a connection closed without an answer as failed; the test then fails on it.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Test
     void fanoutCountsEverySubscriberOfEveryMessage() {
         JsonNode r = BenchCli.run(dir, "--scenario", "fanout", "--transport", "sse", "--connections", "300",
@@ -78,6 +191,8 @@ class BenchHalleyTest {
         // 60 messages over 6 channels of 50 subscribers each.
         assertThat(r.path("delivery").path("expected").asLong()).isEqualTo(60 * 50);
         assertThat(r.path("delivery").path("lastSubscriberLatencyMicros").path("count").asLong()).isEqualTo(60);
+        // Fanout's expected counts only subscribers that stood when publishing began; no separate figure.
+        assertThat(r.path("delivery").path("addressedToNeverSubscribed").isNull()).isTrue();
     }
 
     @Test
@@ -176,6 +291,7 @@ class BenchHalleyTest {
         assertThat(notFound.path("connections").path("standing").asLong()).isZero();
         assertThat(notFound.path("connections").path("connectTimeMicros").path("count").asLong()).isZero();
         assertThat(notFound.path("connections").path("connectTimeMicros").path("median").isNull()).isTrue();
+        assertThat(notFound.path("connections").path("subscribedPerSecond").isNull()).isTrue();
 
         int closedPort;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
