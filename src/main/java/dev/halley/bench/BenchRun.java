@@ -23,6 +23,8 @@ final class BenchRun {
     private static final Logger log = LoggerFactory.getLogger(BenchRun.class);
     private static final long SAMPLE_MILLIS = 1000;
     private static final long POLL_MILLIS = 100;
+    /** After publishing, deliveries that stop for this long are taken to be all there will be. */
+    private static final long QUIET_NANOS = 1_000_000_000L;
 
     private final BenchOptions options;
     private final List<String> workerArgs;
@@ -89,10 +91,19 @@ final class BenchRun {
                 publisher.stopOffering();
                 int[] channels = readyPerChannel;
                 long graceEnd = System.nanoTime() + options.grace().toNanos();
+                // Deliveries count messages whose publish was answered too late to be accepted too,
+                // so reaching the expected count is not enough: wait until deliveries stop coming.
+                long[] lastCount = {-1, System.nanoTime()};
                 waitUntil(() -> {
                     Publisher.Snapshot s = publisher.snapshot();
                     long expected = options.scenario() == Scenario.FANOUT ? s.accepted() * average(channels) : s.accepted();
-                    return s.inFlight() == 0 && fleet.progress().deliveries() >= expected;
+                    long delivered = fleet.progress().deliveries();
+                    long now = System.nanoTime();
+                    if (delivered != lastCount[0]) {
+                        lastCount[0] = delivered;
+                        lastCount[1] = now;
+                    }
+                    return s.inFlight() == 0 && delivered >= expected && now - lastCount[1] >= QUIET_NANOS;
                 }, graceEnd);
                 deliverySeconds = (System.nanoTime() - publishStart) / 1e9;
                 published = publisher.snapshot();

@@ -8,10 +8,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -31,7 +28,7 @@ import java.util.function.Supplier;
  */
 public final class LocalBroker implements Broker {
 
-    private static final long SEQ_PER_MILLI = 1000;
+    static final long SEQ_PER_MILLI = 1000;
 
     private final Shards shards;
     private final BrokerOptions options;
@@ -73,7 +70,7 @@ public final class LocalBroker implements Broker {
             Shard shard = shardState[shards.indexOf(topic)];
             long now = clock.millis();
             Message message = new Message(topic, new MessageId(epoch, shard.nextSeq(now)), now, json);
-            shard.store(message, now);
+            shard.store(topic, message.id().seq(), now, json);
             listener.onMessage(message);
             return message;
         });
@@ -146,7 +143,8 @@ public final class LocalBroker implements Broker {
     private final class Shard {
         static final int COUNTS = 5;
 
-        private final Map<Topic, TopicLog> logs = new HashMap<>();
+        /** Indexed by {@link Topic.Kind#ordinal()}. */
+        private final TopicTable[] logs = {new TopicTable(), new TopicTable()};
         private long lastSeq;
         private long expired;
         private long dropped;
@@ -167,75 +165,68 @@ public final class LocalBroker implements Broker {
             return Math.max(lastSeq, nowMillis * SEQ_PER_MILLI - 1);
         }
 
-        void store(Message message, long nowMillis) {
-            Retention retention = options.retentionOf(message.topic().kind());
+        void store(Topic topic, long seq, long nowMillis, byte[] json) {
+            Retention retention = options.retentionOf(topic.kind());
             if (retention.maxMessages() == 0) {
                 dropped++;
                 return;
             }
-            TopicLog log = logs.computeIfAbsent(message.topic(), t -> new TopicLog(floorFor(t, nowMillis)));
+            TopicLog log = logs[topic.kind().ordinal()].computeIfAbsent(topic,
+                    name -> new TopicLog(name, floorFor(topic, nowMillis)));
             expired += log.expire(nowMillis - retention.timeToLive().toMillis());
-            dropped += log.append(message, retention.maxMessages());
+            dropped += log.append(seq, nowMillis, json, retention.maxMessages());
         }
 
         Backlog backlog(Topic topic, MessageId cursor, long nowMillis) {
-            TopicLog log = logs.get(topic);
+            TopicLog log = logs[topic.kind().ordinal()].get(topic);
             if (log != null) {
                 expired += log.expire(nowMillis - options.retentionOf(topic.kind()).timeToLive().toMillis());
             }
             boolean hasMessages = log != null && !log.isEmpty();
-            MessageId headId = new MessageId(epoch, hasMessages ? log.newest().id().seq() : head(nowMillis));
+            MessageId headId = new MessageId(epoch, hasMessages ? log.newestSeq() : head(nowMillis));
             if (cursor == null) {
                 if (topic.kind() == Topic.Kind.CHANNEL || !hasMessages) {
                     return Backlog.empty(headId);
                 }
-                return new Backlog(log.after(0), false, headId);
+                return new Backlog(log.after(0, topic, epoch), false, headId);
             }
             if (!cursor.epoch().equals(epoch) || cursor.seq() > headId.seq()) {
-                List<Message> all = hasMessages ? log.after(0) : List.of();
+                List<Message> all = hasMessages ? log.after(0, topic, epoch) : List.of();
                 return new Backlog(all, true, headId);
             }
             long removedUpTo = log != null ? log.removedUpTo() : floorFor(topic, nowMillis);
             boolean gap = cursor.seq() < removedUpTo;
-            List<Message> after = hasMessages ? log.after(cursor.seq()) : List.of();
+            List<Message> after = hasMessages ? log.after(cursor.seq(), topic, epoch) : List.of();
             return new Backlog(after, gap, after.isEmpty() ? (gap ? headId : cursor) : after.get(after.size() - 1).id());
         }
 
         void consume(Topic topic, long seq) {
-            TopicLog log = logs.get(topic);
+            TopicLog log = logs[topic.kind().ordinal()].get(topic);
             if (log != null) {
                 log.consume(seq);
             }
         }
 
         void sweep(long nowMillis) {
-            Iterator<Map.Entry<Topic, TopicLog>> it = logs.entrySet().iterator();
-            while (it.hasNext()) {
-                Map.Entry<Topic, TopicLog> e = it.next();
-                TopicLog log = e.getValue();
-                expired += log.expire(nowMillis - options.retentionOf(e.getKey().kind()).timeToLive().toMillis());
-                if (log.isEmpty()) {
-                    it.remove();
-                }
+            for (Topic.Kind kind : Topic.Kind.values()) {
+                long cutoffMillis = nowMillis - options.retentionOf(kind).timeToLive().toMillis();
+                logs[kind.ordinal()].forEachThenRemoveEmpty(log -> expired += log.expire(cutoffMillis));
             }
         }
 
+        /** Mailboxes and channels holding messages, messages held, expired and dropped, in the order of {@link BrokerStats}. */
         long[] counts() {
-            long mailboxes = 0;
-            long channels = 0;
-            long queued = 0;
-            for (Map.Entry<Topic, TopicLog> e : logs.entrySet()) {
-                if (e.getValue().isEmpty()) {
-                    continue;
-                }
-                if (e.getKey().kind() == Topic.Kind.CLIENT) {
-                    mailboxes++;
-                } else {
-                    channels++;
-                }
-                queued += e.getValue().size();
+            long[] counts = {0, 0, 0, expired, dropped};
+            for (Topic.Kind kind : Topic.Kind.values()) {
+                int holders = kind == Topic.Kind.CLIENT ? 0 : 1;
+                logs[kind.ordinal()].forEach(log -> {
+                    if (!log.isEmpty()) {
+                        counts[holders]++;
+                        counts[2] += log.size();
+                    }
+                });
             }
-            return new long[] {mailboxes, channels, queued, expired, dropped};
+            return counts;
         }
     }
 }

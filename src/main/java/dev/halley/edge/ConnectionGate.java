@@ -5,7 +5,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.util.AttributeKey;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
@@ -18,8 +17,6 @@ import java.net.InetSocketAddress;
 @ChannelHandler.Sharable
 final class ConnectionGate extends ChannelInboundHandlerAdapter {
 
-    private static final AttributeKey<Boolean> COUNTED = AttributeKey.valueOf("halley.counted");
-
     private final Node node;
     private final boolean plainText;
 
@@ -31,7 +28,6 @@ final class ConnectionGate extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        ctx.channel().attr(COUNTED).set(Boolean.TRUE);
         boolean underTotal = node.counters().opened(ctx.channel().eventLoop(), node.limits().maxConnections());
         InetAddress address = addressOf(ctx);
         int fromAddress = address == null ? 0 : node.counters().openedFrom(address);
@@ -49,12 +45,11 @@ final class ConnectionGate extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        if (ctx.channel().attr(COUNTED).getAndSet(null) != null) {
-            node.counters().closed(ctx.channel().eventLoop());
-            InetAddress address = addressOf(ctx);
-            if (address != null) {
-                node.counters().closedFrom(address);
-            }
+        // Inactive follows active exactly once, and active counted this connection, refused or not.
+        node.counters().closed(ctx.channel().eventLoop());
+        InetAddress address = addressOf(ctx);
+        if (address != null) {
+            node.counters().closedFrom(address);
         }
         super.channelInactive(ctx);
     }

@@ -11,6 +11,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
@@ -48,6 +49,13 @@ import org.slf4j.LoggerFactory;
  * loop accepts for all and hands connections to the loops in turn.
  */
 public final class HalleyServer implements AutoCloseable {
+
+    /**
+     * One read-buffer sizer shared by every connection: requests are small and an idle stream
+     * reads nothing, so a fixed guess serves them, and its per-connection handle is a third the
+     * size of the adaptive one's (which also keeps an allocator and a calculator per connection).
+     */
+    private static final FixedRecvByteBufAllocator READS = new FixedRecvByteBufAllocator(4096);
 
     private static final Logger log = LoggerFactory.getLogger(HalleyServer.class);
 
@@ -230,6 +238,7 @@ public final class HalleyServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(high / 2, high))
+                .childOption(ChannelOption.RECVBUF_ALLOCATOR, READS)
                 .childHandler(initializer);
     }
 

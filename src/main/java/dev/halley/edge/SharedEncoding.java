@@ -2,9 +2,8 @@ package dev.halley.edge;
 
 import dev.halley.message.Message;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.concurrent.FastThreadLocal;
-import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
  * The encoding of the latest message, once per event loop, shared by every stream on that loop
@@ -20,7 +19,7 @@ final class SharedEncoding {
     private record Slot(Message message, ByteBuf encoded) {
     }
 
-    private final BiConsumer<ByteBuf, Message> encoder;
+    private final Function<Message, ByteBuf> encoder;
     private final FastThreadLocal<Slot> slot = new FastThreadLocal<>() {
         @Override
         protected void onRemoval(Slot last) {
@@ -30,8 +29,8 @@ final class SharedEncoding {
         }
     };
 
-    /** @param encoder writes the bytes every stream sends for a message */
-    SharedEncoding(BiConsumer<ByteBuf, Message> encoder) {
+    /** @param encoder builds the bytes every stream sends for a message, framing included */
+    SharedEncoding(Function<Message, ByteBuf> encoder) {
         this.encoder = encoder;
     }
 
@@ -39,8 +38,7 @@ final class SharedEncoding {
     ByteBuf retainedFor(Message message) {
         Slot current = slot.get();
         if (current == null || current.message != message) {
-            ByteBuf encoded = ByteBufAllocator.DEFAULT.directBuffer(message.json().length + 128);
-            encoder.accept(encoded, message);
+            ByteBuf encoded = encoder.apply(message);
             if (current != null) {
                 current.encoded.release();
             }

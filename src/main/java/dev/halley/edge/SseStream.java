@@ -4,43 +4,39 @@ import dev.halley.message.Message;
 import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A Server-Sent Events stream: a chunked {@code text/event-stream} answer that never ends, one
  * event per message ({@code id:} the cursor, {@code data:} the envelope), {@code event: gap} when
  * something is missing, and a comment line every heartbeat so proxies and dead peers are noticed.
  */
-final class SseStream extends WriteOnlyStream implements StreamSession.Sink {
+final class SseStream extends WriteOnlyStream implements StreamSession.Sink, HeartbeatWheel.Stream {
 
-    private static final ByteBuf OPENED = Unpooled.unreleasableBuffer(
-            Unpooled.copiedBuffer(":ok\n\n", StandardCharsets.US_ASCII).asReadOnly());
-    private static final ByteBuf HEARTBEAT = Unpooled.unreleasableBuffer(
-            Unpooled.copiedBuffer(":hb\n\n", StandardCharsets.US_ASCII).asReadOnly());
+    private static final ByteBuf OPENED = Chunks.constant(":ok\n\n");
+    private static final ByteBuf HEARTBEAT = Chunks.constant(":hb\n\n");
 
     /** Events of single-subscription streams, whose id is the message's: the same bytes for all of them. */
-    private static final SharedEncoding SINGLE_TOPIC_EVENTS =
-            new SharedEncoding((buf, m) -> writeEvent(buf, m.id().toString(), m));
+    private static final SharedEncoding SINGLE_TOPIC_EVENTS = new SharedEncoding(m -> {
+        ByteBuf chunk = Chunks.begin(ByteBufAllocator.DEFAULT, m.json().length + 128);
+        writeEvent(chunk, m.id().toString(), m);
+        return Chunks.end(chunk);
+    });
 
     private final Node node;
     private final StreamSession session;
-    private ScheduledFuture<?> heartbeat;
+    private int wheelPosition = -1;
 
     private SseStream(ChannelHandlerContext routerCtx, Node node) {
         this.node = node;
@@ -49,9 +45,10 @@ final class SseStream extends WriteOnlyStream implements StreamSession.Sink {
 
     /**
      * Answers {@code routerCtx}'s request with the head of an endless event stream and puts
-     * {@code stream} in the router's place: nothing else is read on this connection, so the
-     * request decoder, aggregator, CORS and head timeout go (an idle stream keeps only what it
-     * writes with). The head is written, not flushed.
+     * {@code stream} in the router's place. Nothing else is read on this connection and the head
+     * is the last thing HTTP encodes, so the whole HTTP codec, aggregator, CORS and head timeout
+     * go: an idle stream keeps only its own handler, and writes bytes framed by {@link Chunks}.
+     * The head is written, not flushed.
      */
     static void takeOver(ChannelHandlerContext routerCtx, String name, ChannelHandler stream) {
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
@@ -60,9 +57,10 @@ final class SseStream extends WriteOnlyStream implements StreamSession.Sink {
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
                 .set("X-Accel-Buffering", "no");
         HttpUtil.setTransferEncodingChunked(head, true);
+        // The codec encodes the head on write, synchronously; after that it has nothing left to do.
         routerCtx.write(head);
         HttpInitializer.dropRequestHandling(routerCtx.pipeline());
-        ((HttpServerCodec) routerCtx.pipeline().get(HttpInitializer.CODEC)).removeInboundHandler();
+        routerCtx.pipeline().remove(HttpInitializer.CODEC);
         routerCtx.pipeline().replace(routerCtx.handler(), name, stream);
     }
 
@@ -70,19 +68,18 @@ final class SseStream extends WriteOnlyStream implements StreamSession.Sink {
     static void start(ChannelHandlerContext ctx, Node node, SubscribeRequest request) {
         SseStream stream = new SseStream(ctx, node);
         takeOver(ctx, "sse", stream);
-        stream.ctx.writeAndFlush(new DefaultHttpContent(OPENED.duplicate()));
+        stream.ctx.writeAndFlush(OPENED.duplicate());
         node.counters().transportStarted(Transport.SSE);
         for (SubscribeRequest.TopicCursor tc : request.topics()) {
             stream.session.subscribe(tc.topic(), tc.cursor());
         }
-        long periodNanos = node.options().heartbeat().toNanos();
-        stream.heartbeat = ctx.executor().scheduleAtFixedRate(stream::beat, periodNanos, periodNanos, TimeUnit.NANOSECONDS);
+        HeartbeatWheel.join(ctx.channel().eventLoop(), node.options().heartbeat(), stream);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         session.close();
-        heartbeat.cancel(false);
+        HeartbeatWheel.leave(this);
         node.counters().transportEnded(Transport.SSE);
         super.channelInactive(ctx);
     }
@@ -94,26 +91,25 @@ final class SseStream extends WriteOnlyStream implements StreamSession.Sink {
             super.userEventTriggered(ctx, evt);
             return;
         }
-        ctx.write(new DefaultHttpContent(Unpooled.copiedBuffer("retry: " + AdminEndpoint.RECONNECT_AFTER_MILLIS + "\n\n",
-                StandardCharsets.US_ASCII)));
-        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+        ctx.write(Chunks.of(ctx.alloc(), "retry: " + AdminEndpoint.RECONNECT_AFTER_MILLIS + "\n\n"));
+        ctx.writeAndFlush(Chunks.LAST.duplicate()).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override
     public void gap(Topic topic, MessageId cursor, String eventId) {
         String event = "id: " + eventId + "\nevent: gap\ndata: " + Envelopes.gap(topic, cursor, false) + "\n\n";
-        ctx.write(new DefaultHttpContent(Unpooled.copiedBuffer(event, StandardCharsets.US_ASCII)));
+        ctx.write(Chunks.of(ctx.alloc(), event));
     }
 
     @Override
     public void message(Message message, String eventId) {
         if (eventId == null) {
-            ctx.write(new DefaultHttpContent(SINGLE_TOPIC_EVENTS.retainedFor(message)));
+            ctx.write(SINGLE_TOPIC_EVENTS.retainedFor(message));
             return;
         }
-        ByteBuf buf = ctx.alloc().buffer(eventId.length() + message.json().length + 96);
-        writeEvent(buf, eventId, message);
-        ctx.write(new DefaultHttpContent(buf));
+        ByteBuf chunk = Chunks.begin(ctx.alloc(), eventId.length() + message.json().length + 96);
+        writeEvent(chunk, eventId, message);
+        ctx.write(Chunks.end(chunk));
     }
 
     /** {@code id: <eventId>}, {@code data: <envelope>}, blank line. */
@@ -130,7 +126,18 @@ final class SseStream extends WriteOnlyStream implements StreamSession.Sink {
         ctx.flush();
     }
 
-    private void beat() {
-        ctx.writeAndFlush(new DefaultHttpContent(HEARTBEAT.duplicate()));
+    @Override
+    public void beat() {
+        ctx.writeAndFlush(HEARTBEAT.duplicate());
+    }
+
+    @Override
+    public int wheelPosition() {
+        return wheelPosition;
+    }
+
+    @Override
+    public void wheelPosition(int position) {
+        wheelPosition = position;
     }
 }

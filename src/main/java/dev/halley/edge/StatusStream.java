@@ -3,9 +3,7 @@ package dev.halley.edge;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -52,10 +50,12 @@ final class StatusStream extends WriteOnlyStream {
                 return;
             }
             // The stats complete on another loop; writing from there is safe, Netty hands it to this channel's loop.
-            ByteBuf event = Unpooled.wrappedBuffer("data: ".getBytes(StandardCharsets.US_ASCII), json,
-                    "\n\n".getBytes(StandardCharsets.US_ASCII));
+            ByteBuf event = Chunks.begin(ctx.alloc(), json.length + 8);
+            event.writeCharSequence("data: ", StandardCharsets.US_ASCII);
+            event.writeBytes(json);
+            event.writeCharSequence("\n\n", StandardCharsets.US_ASCII);
             if (ctx.channel().isActive()) {
-                ctx.writeAndFlush(new DefaultHttpContent(event));
+                ctx.writeAndFlush(Chunks.end(event));
             } else {
                 event.release();
             }

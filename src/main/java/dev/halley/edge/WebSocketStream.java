@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.halley.message.Message;
 import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -19,31 +21,34 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A WebSocket stream: JSON text frames out (one message each), subscribe/unsubscribe operations
  * in. Replaces the router once the handshake is answered.
  */
-final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame> implements StreamSession.Sink {
+final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
+        implements StreamSession.Sink, HeartbeatWheel.Stream {
 
-    private static final SharedEncoding FRAMES = new SharedEncoding((buf, m) -> Envelopes.writeMessage(buf, m, true));
+    /** Room for the longest frame header a server sends: two bytes and a 64-bit length. */
+    private static final int MAX_FRAME_HEADER = 10;
+
+    /**
+     * Frames carry no per-connection id, so every WebSocket subscriber shares one encoding, whole
+     * frame included: the frame encoder lets bytes that are already a frame pass untouched.
+     */
+    private static final SharedEncoding FRAMES = new SharedEncoding(WebSocketStream::textFrame);
 
     private final Node node;
-    private final WebSocketServerHandshaker handshaker;
     private final StreamSession session;
     private final SubscriberTokens.Grant grant;
     private ChannelHandlerContext ctx;
-    private ScheduledFuture<?> heartbeat;
+    private int wheelPosition = -1;
     private long lastHeardNanos;
     private boolean counted;
 
-    private WebSocketStream(ChannelHandlerContext routerCtx, Node node, WebSocketServerHandshaker handshaker,
-                            SubscriberTokens.Grant grant) {
+    private WebSocketStream(ChannelHandlerContext routerCtx, Node node, SubscriberTokens.Grant grant) {
         this.node = node;
-        this.handshaker = handshaker;
         this.grant = grant;
         this.session = new StreamSession(routerCtx.channel(), node, this);
     }
@@ -61,7 +66,7 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame> 
             WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
             return;
         }
-        WebSocketStream stream = new WebSocketStream(ctx, node, handshaker, grant);
+        WebSocketStream stream = new WebSocketStream(ctx, node, grant);
         ctx.pipeline().replace(ctx.handler(), "ws", stream);
         ctx.pipeline().addBefore("ws", "ws-aggregator", new WebSocketFrameAggregator(node.limits().maxMessageBytes()));
         handshaker.handshake(ctx.channel(), request).addListener((ChannelFutureListener) f -> {
@@ -86,13 +91,14 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame> 
         for (SubscribeRequest.TopicCursor tc : sub.topics()) {
             session.subscribe(tc.topic(), tc.cursor());
         }
-        long periodNanos = node.options().heartbeat().toNanos();
         lastHeardNanos = System.nanoTime();
-        heartbeat = ctx.executor().scheduleAtFixedRate(() -> beat(periodNanos), periodNanos, periodNanos, TimeUnit.NANOSECONDS);
+        HeartbeatWheel.join(ctx.channel().eventLoop(), node.options().heartbeat(), this);
     }
 
     /** Pings, and closes a peer that has not answered anything for two heartbeats: it is gone. */
-    private void beat(long periodNanos) {
+    @Override
+    public void beat() {
+        long periodNanos = node.options().heartbeat().toNanos();
         if (System.nanoTime() - lastHeardNanos > 2 * periodNanos + periodNanos / 2) {
             node.counters().rejected(EdgeCounters.Reject.DEAD_PEER);
             ctx.close();
@@ -112,7 +118,7 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame> 
         } else if (frame instanceof PingWebSocketFrame) {
             ctx.writeAndFlush(new PongWebSocketFrame(frame.content().retain()));
         } else if (frame instanceof CloseWebSocketFrame) {
-            handshaker.close(ctx.channel(), (CloseWebSocketFrame) frame.retain());
+            close(ctx, (CloseWebSocketFrame) frame.retain());
         } else if (!(frame instanceof PongWebSocketFrame)) {
             ctx.writeAndFlush(new TextWebSocketFrame(ctx.alloc().buffer().writeBytes(Envelopes.wsError("only text frames are understood"))));
         }
@@ -174,9 +180,7 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame> 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         session.close();
-        if (heartbeat != null) {
-            heartbeat.cancel(false);
-        }
+        HeartbeatWheel.leave(this);
         if (counted) {
             node.counters().transportEnded(Transport.WEBSOCKET);
         }
@@ -190,7 +194,15 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame> 
             super.userEventTriggered(ctx, evt);
             return;
         }
-        handshaker.close(ctx.channel(), new CloseWebSocketFrame(WebSocketCloseStatus.SERVICE_RESTART));
+        close(ctx, new CloseWebSocketFrame(WebSocketCloseStatus.SERVICE_RESTART));
+    }
+
+    /**
+     * Sends the closing handshake's frame and closes (RFC 6455 section 5.5.1). The handshaker
+     * would do the same, but keeping it for this alone costs every idle connection its request URL.
+     */
+    private static void close(ChannelHandlerContext ctx, CloseWebSocketFrame frame) {
+        ctx.writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override
@@ -205,13 +217,45 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame> 
 
     @Override
     public void message(Message message, String eventId) {
-        // Frames carry no per-connection id, so every WebSocket subscriber shares one encoding.
-        ctx.write(new TextWebSocketFrame(FRAMES.retainedFor(message)));
+        ctx.write(FRAMES.retainedFor(message));
+    }
+
+    /** A final, unmasked text frame (RFC 6455 section 5.2) carrying the message's envelope. */
+    private static ByteBuf textFrame(Message m) {
+        ByteBuf frame = ByteBufAllocator.DEFAULT.buffer(MAX_FRAME_HEADER + m.json().length + 96);
+        frame.writerIndex(MAX_FRAME_HEADER);
+        Envelopes.writeMessage(frame, m, true);
+        int length = frame.writerIndex() - MAX_FRAME_HEADER;
+        int start;
+        if (length < 126) {
+            start = MAX_FRAME_HEADER - 2;
+            frame.setByte(start + 1, length);
+        } else if (length <= 0xFFFF) {
+            start = MAX_FRAME_HEADER - 4;
+            frame.setByte(start + 1, 126);
+            frame.setShort(start + 2, length);
+        } else {
+            start = 0;
+            frame.setByte(1, 127);
+            frame.setLong(2, length);
+        }
+        frame.setByte(start, 0x81);
+        return frame.readerIndex(start);
     }
 
     @Override
     public void flush() {
         ctx.flush();
+    }
+
+    @Override
+    public int wheelPosition() {
+        return wheelPosition;
+    }
+
+    @Override
+    public void wheelPosition(int position) {
+        wheelPosition = position;
     }
 
 }

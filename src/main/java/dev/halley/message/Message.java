@@ -1,6 +1,7 @@
 package dev.halley.message;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -8,7 +9,8 @@ import java.util.Objects;
  *
  * <p>{@code json} is the message's data already encoded as one JSON value: a text body is a JSON
  * string, a JSON body is itself. It is encoded once at publish time and shared by every delivery;
- * nobody may modify the array after construction.
+ * nobody may modify the array after construction. Two messages are equal when their topic, id,
+ * time and bytes are: a stored message read back is a copy of its bytes, not the same array.
  *
  * @param publishedAtMillis wall-clock time the broker stored it, for expiry and latency
  */
@@ -22,6 +24,17 @@ public record Message(Topic topic, MessageId id, long publishedAtMillis, byte[] 
 
     public String jsonText() {
         return new String(json, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Message m && topic.equals(m.topic) && id.equals(m.id)
+                && publishedAtMillis == m.publishedAtMillis && Arrays.equals(json, m.json);
+    }
+
+    @Override
+    public int hashCode() {
+        return (topic.hashCode() * 31 + id.hashCode()) * 31 + Arrays.hashCode(json);
     }
 
     @Override

@@ -182,6 +182,28 @@ class LocalBrokerTest {
         assertThat(s.droppedMessages()).isEqualTo(1);
     }
 
+    @Test
+    void theSweepForgetsConsumedMailboxesAndKeepsEveryOtherOneReadable() throws InterruptedException {
+        List<Message> kept = new ArrayList<>();
+        for (int i = 0; i < 2_000; i++) {
+            Message m = publish(Topic.client("c" + i), "m" + i);
+            if (i % 2 == 0) {
+                broker.consume(m.topic(), m.id());
+            } else {
+                kept.add(m);
+            }
+        }
+        // Sweeps run every 10ms: let several forget the 1,000 emptied logs, shifting the others in their tables.
+        Thread.sleep(200);
+
+        assertThat(stats().mailboxes()).isEqualTo(1_000);
+        assertThat(stats().queuedMessages()).isEqualTo(1_000);
+        for (Message m : kept) {
+            assertThat(since(m.topic(), null).messages()).containsExactly(m);
+        }
+        assertThat(since(Topic.client("c0"), null).messages()).isEmpty();
+    }
+
     private Message publish(Topic topic, String text) {
         byte[] json = ("\"" + text + "\"").getBytes(StandardCharsets.UTF_8);
         return broker.publish(topic, json).toCompletableFuture().join();

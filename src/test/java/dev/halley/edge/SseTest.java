@@ -118,6 +118,34 @@ class SseTest {
         }
     }
 
+    @Test
+    void streamsThatStayKeepTheirHeartbeatWhenOthersOnTheirLoopLeave() {
+        try (TestServer s = TestServer.start(ServerOptions.DEFAULTS.withLoops(1)
+                .withTimeouts(Duration.ofSeconds(30), Duration.ofMinutes(2), Duration.ofSeconds(1)))) {
+            List<SseClient> streams = new ArrayList<>();
+            try {
+                for (int i = 0; i < 24; i++) {
+                    streams.add(SseClient.open(s.port(), "/sub/channel/quiet" + i));
+                }
+                awaitSubscriptions(s, 24);
+                // With a 1 s period the streams share one or two wheel slots, and leaving swaps the
+                // slot's last stream into the hole: close every other one.
+                for (int i = 0; i < 24; i += 2) {
+                    streams.get(i).close();
+                }
+                s.awaitStatus("12 SSE streams", st -> st.at("/connections/byTransport/sse").asInt() == 12);
+                for (int i = 1; i < 24; i += 2) {
+                    SseClient stayed = streams.get(i);
+                    assertThat(stayed.nextComment()).isEqualTo("ok");
+                    assertThat(stayed.nextComment()).as("stream %d still beats", i).isEqualTo("hb");
+                    assertThat(stayed.nextComment()).as("stream %d still beats", i).isEqualTo("hb");
+                }
+            } finally {
+                streams.forEach(SseClient::close);
+            }
+        }
+    }
+
     static void awaitSubscriptions(TestServer s, int n) {
         s.awaitStatus(n + " subscriptions", st -> st.get("subscriptions").asInt() >= n);
     }

@@ -22,7 +22,10 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
-/** Storing a 20-byte message in a mailbox (with its cap), and reading a mailbox back from a cursor. */
+/**
+ * Storing a 20-byte message in a mailbox (with its cap), and reading a mailbox back: from a cursor,
+ * and whole without one (what a MegaComet reader gets). Reads rebuild messages from the packed log.
+ */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -72,5 +75,11 @@ public class MailboxBenchmark {
     public Backlog readTenAfterCursor() {
         next = next + 1 == mailboxes ? 0 : next + 1;
         return broker.since(topics[next], halfway[next]).toCompletableFuture().join();
+    }
+
+    @Benchmark
+    public Backlog readWholeMailbox() {
+        next = next + 1 == mailboxes ? 0 : next + 1;
+        return broker.since(topics[next], null).toCompletableFuture().join();
     }
 }
