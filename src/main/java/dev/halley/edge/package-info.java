@@ -6,6 +6,10 @@
  * mode is kept for comparison. Each connection's pipeline is the HTTP codec followed by a
  * {@link dev.halley.edge.RequestRouter}, which answers publish and status requests and hands
  * subscriptions to long-poll, Server-Sent Events or WebSocket according to the request's headers.
- * MegaComet's worker ports and manager protocol are served here too.
+ * A stream that takes a connection over keeps only what it writes with (an SSE stream drops the
+ * whole HTTP codec and writes ready chunks), receives deliveries from other loops through its
+ * loop's {@link dev.halley.edge.LoopOutbox}, flushed once per turn, and beats on its loop's
+ * {@link dev.halley.edge.HeartbeatWheel}. MegaComet's worker ports and manager protocol are served
+ * here too.
  */
 package dev.halley.edge;
