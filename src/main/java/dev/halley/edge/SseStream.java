@@ -28,11 +28,8 @@ final class SseStream extends WriteOnlyStream implements StreamSession.Sink, Hea
     private static final ByteBuf HEARTBEAT = Chunks.constant(":hb\n\n");
 
     /** Events of single-subscription streams, whose id is the message's: the same bytes for all of them. */
-    private static final SharedEncoding SINGLE_TOPIC_EVENTS = new SharedEncoding(m -> {
-        ByteBuf chunk = Chunks.begin(ByteBufAllocator.DEFAULT, m.json().length + 128);
-        writeEvent(chunk, m.id().toString(), m);
-        return Chunks.end(chunk);
-    });
+    private static final SharedEncoding SINGLE_TOPIC_EVENTS =
+            new SharedEncoding(m -> event(ByteBufAllocator.DEFAULT, m.id().toString(), m));
 
     private final Node node;
     private final StreamSession session;
@@ -107,18 +104,18 @@ final class SseStream extends WriteOnlyStream implements StreamSession.Sink, Hea
             ctx.write(SINGLE_TOPIC_EVENTS.retainedFor(message));
             return;
         }
-        ByteBuf chunk = Chunks.begin(ctx.alloc(), eventId.length() + message.json().length + 96);
-        writeEvent(chunk, eventId, message);
-        ctx.write(Chunks.end(chunk));
+        ctx.write(event(ctx.alloc(), eventId, message));
     }
 
-    /** {@code id: <eventId>}, {@code data: <envelope>}, blank line. */
-    private static void writeEvent(ByteBuf buf, String eventId, Message message) {
-        buf.writeCharSequence("id: ", StandardCharsets.US_ASCII);
-        buf.writeCharSequence(eventId, StandardCharsets.US_ASCII);
-        buf.writeCharSequence("\ndata: ", StandardCharsets.US_ASCII);
-        Envelopes.writeMessage(buf, message, false);
-        buf.writeCharSequence("\n\n", StandardCharsets.US_ASCII);
+    /** One chunk carrying {@code id: <eventId>}, {@code data: <envelope>} and a blank line. */
+    private static ByteBuf event(ByteBufAllocator alloc, String eventId, Message message) {
+        ByteBuf chunk = Chunks.begin(alloc, eventId.length() + message.json().length + 96);
+        chunk.writeCharSequence("id: ", StandardCharsets.US_ASCII);
+        chunk.writeCharSequence(eventId, StandardCharsets.US_ASCII);
+        chunk.writeCharSequence("\ndata: ", StandardCharsets.US_ASCII);
+        Envelopes.writeMessage(chunk, message, false);
+        chunk.writeCharSequence("\n\n", StandardCharsets.US_ASCII);
+        return Chunks.end(chunk);
     }
 
     @Override
