@@ -16,8 +16,9 @@ final class Chunks {
     /** Room for the size line: up to eight hex digits and CRLF. */
     private static final int MAX_HEAD = 10;
 
-    /** The last chunk, which ends the answer. */
-    static final ByteBuf LAST = constant("");
+    /** The last chunk, which ends the answer; write a {@code duplicate()}. */
+    static final ByteBuf LAST = Unpooled.unreleasableBuffer(
+            Unpooled.copiedBuffer("0\r\n\r\n", StandardCharsets.US_ASCII).asReadOnly());
 
     private Chunks() {
     }
@@ -47,14 +48,8 @@ final class Chunks {
         return end(chunk);
     }
 
-    /**
-     * A chunk that never changes, shared by every connection: write a {@code duplicate()}. The
-     * empty text gives the last chunk.
-     */
+    /** A chunk carrying {@code text} that never changes, shared by every connection: write a {@code duplicate()}. */
     static ByteBuf constant(String text) {
-        ByteBuf chunk = text.isEmpty()
-                ? Unpooled.copiedBuffer("0\r\n\r\n", StandardCharsets.US_ASCII)
-                : of(UnpooledByteBufAllocator.DEFAULT, text);
-        return Unpooled.unreleasableBuffer(chunk.asReadOnly());
+        return Unpooled.unreleasableBuffer(of(UnpooledByteBufAllocator.DEFAULT, text).asReadOnly());
     }
 }
