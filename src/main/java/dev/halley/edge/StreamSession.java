@@ -236,12 +236,11 @@ final class StreamSession implements LoopOutbox.Flushable {
             return true;
         }
 
-        /** Hub callbacks run on the topic's loop; everything this feed does runs on the connection's. */
+        /**
+         * Hub callbacks run on the topic's loop; everything this feed does runs on the connection's
+         * (at once when that is the topic's loop too: {@link LoopOutbox#post} runs it in place).
+         */
         private void onConnectionLoop(Runnable work) {
-            if (loop.inEventLoop()) {
-                work.run();
-                return;
-            }
             LoopOutbox outbox = LoopOutbox.current(loop.parent());
             if (outbox == null) {
                 loop.execute(work);
