@@ -68,6 +68,18 @@ start_halley() {
   PUB_BODY='{payload}'
 }
 
+# nginx_http_common DIR: the http-block lines every nginx here shares: no access log, temp files in DIR.
+nginx_http_common() {
+  cat <<EOF
+  access_log off;
+  client_body_temp_path $1/body;
+  proxy_temp_path $1/proxy;
+  fastcgi_temp_path $1/fastcgi;
+  uwsgi_temp_path $1/uwsgi;
+  scgi_temp_path $1/scgi;
+EOF
+}
+
 # start_nchan PORT DIR: nginx + nchan from a temporary config in DIR; 2 workers, ~19,000 connections each.
 start_nchan() {
   local port=$1 dir=$2 module
@@ -84,12 +96,7 @@ worker_processes 2;
 worker_rlimit_nofile 19000;
 events { worker_connections 19000; }
 http {
-  access_log off;
-  client_body_temp_path $dir/body;
-  proxy_temp_path $dir/proxy;
-  fastcgi_temp_path $dir/fastcgi;
-  uwsgi_temp_path $dir/uwsgi;
-  scgi_temp_path $dir/scgi;
+$(nginx_http_common "$dir")
   server {
     listen 127.0.0.1:$port backlog=4096;
     location = /sub { nchan_subscriber; nchan_channel_id \$arg_id; nchan_subscriber_first_message oldest; }
@@ -125,12 +132,7 @@ error_log $dir/origin-error.log;
 worker_processes 1;
 events { worker_connections 4096; }
 http {
-  access_log off;
-  client_body_temp_path $dir/body;
-  proxy_temp_path $dir/proxy;
-  fastcgi_temp_path $dir/fastcgi;
-  uwsgi_temp_path $dir/uwsgi;
-  scgi_temp_path $dir/scgi;
+$(nginx_http_common "$dir")
   server {
     listen 127.0.0.1:$origin backlog=4096;
     location = /sub {
