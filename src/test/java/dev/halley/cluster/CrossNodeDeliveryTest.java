@@ -50,7 +50,7 @@ class CrossNodeDeliveryTest {
     void publishOnOneNodeReachesSseWebSocketAndLongPollOnTheOther() throws Exception {
         // Subscribing from a cursor makes the test independent of when each subscription registers.
         String marker = b.publish("/pub/channel/news", "marker");
-        SseClient sse = new SseClient("/sub/channel/news?since=" + marker, null, a::port, System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
+        ReconnectingSseClient sse = new ReconnectingSseClient("/sub/channel/news?since=" + marker, null, a::port, System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
         Thread sseThread = new Thread(sse, "sse-client");
         sseThread.start();
         List<String> wsFrames = new CopyOnWriteArrayList<>();

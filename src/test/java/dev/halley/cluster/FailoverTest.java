@@ -36,10 +36,10 @@ class FailoverTest {
             AtomicBoolean aDead = new AtomicBoolean();
             long stopAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
             String marker = b.publish("/pub/channel/feed", "start");
-            List<SseClient> sse = new ArrayList<>();
+            List<ReconnectingSseClient> sse = new ArrayList<>();
             List<Thread> threads = new ArrayList<>();
             for (int i = 0; i < SSE_CLIENTS; i++) {
-                SseClient c = new SseClient("/sub/channel/feed", marker, () -> aDead.get() ? b.port() : a.port(), stopAt);
+                ReconnectingSseClient c = new ReconnectingSseClient("/sub/channel/feed", marker, () -> aDead.get() ? b.port() : a.port(), stopAt);
                 sse.add(c);
                 threads.add(new Thread(c, "sse-" + i));
             }
@@ -51,7 +51,7 @@ class FailoverTest {
                 threads.add(new Thread(p, "poll-" + i));
             }
             threads.forEach(Thread::start);
-            CrossNodeDeliveryTest.await("every SSE client is connected to A", () -> sse.stream().allMatch(SseClient::opened));
+            CrossNodeDeliveryTest.await("every SSE client is connected to A", () -> sse.stream().allMatch(ReconnectingSseClient::opened));
 
             for (int k = 0; k < MESSAGES; k++) {
                 b.publish("/pub/channel/feed", "m" + k);
@@ -68,7 +68,7 @@ class FailoverTest {
             CrossNodeDeliveryTest.await("every client has every message",
                     () -> sse.stream().allMatch(c -> c.data.size() >= MESSAGES) && polls.stream().allMatch(p -> p.data.size() >= MESSAGES));
             Thread.sleep(500);
-            for (SseClient c : sse) {
+            for (ReconnectingSseClient c : sse) {
                 c.stop();
             }
             polls.forEach(PollClient::stop);
@@ -78,7 +78,7 @@ class FailoverTest {
 
             int lost = 0;
             int duplicated = 0;
-            for (SseClient c : sse) {
+            for (ReconnectingSseClient c : sse) {
                 lost += lost(dataOf(c.data));
                 duplicated += duplicated(dataOf(c.data));
                 assertThat(c.reconnects()).as("an SSE client moved to B").isGreaterThanOrEqualTo(1);

@@ -17,7 +17,7 @@ import java.util.function.IntSupplier;
  * with {@code Last-Event-ID}. Every {@code data:} line it receives is kept, to count losses and
  * duplicates.
  */
-final class SseClient implements Runnable {
+final class ReconnectingSseClient implements Runnable {
 
     final List<String> data = new CopyOnWriteArrayList<>();
     final List<String> gaps = new CopyOnWriteArrayList<>();
@@ -30,7 +30,7 @@ final class SseClient implements Runnable {
     private volatile Socket socket;
     private volatile boolean stopped;
 
-    SseClient(String path, String since, IntSupplier nextPort, long stopAtNanos) {
+    ReconnectingSseClient(String path, String since, IntSupplier nextPort, long stopAtNanos) {
         this.path = path;
         this.lastEventId = since;
         this.nextPort = nextPort;

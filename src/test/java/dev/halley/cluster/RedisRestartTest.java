@@ -26,7 +26,7 @@ class RedisRestartTest {
              NodeProcess b = new NodeProcess(redis.uri())) {
             String epochBefore = a.status().get("broker").get("epoch").asText();
             String marker = b.publish("/pub/channel/live", "start");
-            SseClient sse = new SseClient("/sub/channel/live", marker, a::port, System.nanoTime() + TimeUnit.SECONDS.toNanos(90));
+            ReconnectingSseClient sse = new ReconnectingSseClient("/sub/channel/live", marker, a::port, System.nanoTime() + TimeUnit.SECONDS.toNanos(90));
             Thread sseThread = new Thread(sse, "sse-live");
             sseThread.start();
             CrossNodeDeliveryTest.await("the SSE stream opens", sse::opened);
@@ -42,7 +42,7 @@ class RedisRestartTest {
             CrossNodeDeliveryTest.await("A reports degraded", () -> brokerState(a).equals("degraded"));
             CrossNodeDeliveryTest.await("B refuses a publish", () -> refused.get() > 0);
             // Subscribes while Redis is away: its subscription must start once Redis is back, not die.
-            SseClient late = new SseClient("/sub/channel/live", null, a::port, System.nanoTime() + TimeUnit.SECONDS.toNanos(90));
+            ReconnectingSseClient late = new ReconnectingSseClient("/sub/channel/live", null, a::port, System.nanoTime() + TimeUnit.SECONDS.toNanos(90));
             Thread lateThread = new Thread(late, "sse-late");
             lateThread.start();
             CrossNodeDeliveryTest.await("the late SSE stream opens", late::opened);
@@ -88,7 +88,7 @@ class RedisRestartTest {
         }
     }
 
-    private static Set<String> received(SseClient sse) {
+    private static Set<String> received(ReconnectingSseClient sse) {
         return Set.copyOf(sse.data.stream().map(RedisRestartTest::dataOf).toList());
     }
 
