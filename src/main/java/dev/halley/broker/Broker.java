@@ -10,7 +10,7 @@ import java.util.concurrent.CompletionStage;
  * Stores messages, assigns their ids and distributes them to every node's hub.
  *
  * <p>Threading: the hub calls {@link #publish}, {@link #since} and {@link #consume} for a topic on
- * that topic's owning loop ({@link Shards#loopOf}). Completions and {@link Listener} calls may
+ * that topic's owning loop ({@link dev.halley.loops.Shards#loopOf}). Completions and {@link Listener} calls may
  * arrive on any thread; the caller hops back to the owning loop itself. No method blocks.
  */
 public interface Broker extends AutoCloseable {

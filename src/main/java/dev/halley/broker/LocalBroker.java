@@ -1,19 +1,18 @@
 package dev.halley.broker;
 
+import dev.halley.loops.PerLoop;
+import dev.halley.loops.Shards;
 import dev.halley.message.Backlog;
 import dev.halley.message.Message;
 import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
-import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 /**
  * The embedded broker: every topic's log lives in memory on the loop that owns the topic.
@@ -30,34 +29,26 @@ public final class LocalBroker implements Broker {
 
     static final long SEQ_PER_MILLI = 1000;
 
-    private final Shards shards;
     private final BrokerOptions options;
     private final Clock clock;
     private final String epoch;
-    private final Shard[] shardState;
+    private final PerLoop<LoopLogs> perLoop;
     private final List<ScheduledFuture<?>> sweeps = new ArrayList<>();
     private volatile Listener listener;
 
     public LocalBroker(Shards shards, BrokerOptions options, Clock clock) {
-        this.shards = Objects.requireNonNull(shards, "shards");
         this.options = Objects.requireNonNull(options, "options");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.epoch = Long.toString(clock.millis(), 36);
-        this.shardState = new Shard[shards.count()];
-        for (int i = 0; i < shardState.length; i++) {
-            shardState[i] = new Shard();
-        }
+        this.perLoop = new PerLoop<>(Objects.requireNonNull(shards, "shards"), LoopLogs::new);
     }
 
     @Override
     public void start(Listener listener) {
         this.listener = Objects.requireNonNull(listener, "listener");
         long periodMillis = options.sweepInterval().toMillis();
-        for (int i = 0; i < shardState.length; i++) {
-            Shard shard = shardState[i];
-            sweeps.add(shards.loop(i).scheduleAtFixedRate(() -> shard.sweep(clock.millis()),
-                    periodMillis, periodMillis, TimeUnit.MILLISECONDS));
-        }
+        perLoop.forEach((loop, logs) -> sweeps.add(loop.scheduleAtFixedRate(() -> logs.sweep(clock.millis()),
+                periodMillis, periodMillis, TimeUnit.MILLISECONDS)));
     }
 
     public String epoch() {
@@ -66,11 +57,10 @@ public final class LocalBroker implements Broker {
 
     @Override
     public CompletionStage<Message> publish(Topic topic, byte[] json) {
-        return onOwner(topic, () -> {
-            Shard shard = shardState[shards.indexOf(topic)];
+        return perLoop.call(topic, logs -> {
             long now = clock.millis();
-            Message message = new Message(topic, new MessageId(epoch, shard.nextSeq(now)), now, json);
-            shard.store(topic, message.id().seq(), now, json);
+            Message message = new Message(topic, new MessageId(epoch, logs.nextSeq(now)), now, json);
+            logs.store(topic, message.id().seq(), now, json);
             listener.onMessage(message);
             return message;
         });
@@ -78,7 +68,7 @@ public final class LocalBroker implements Broker {
 
     @Override
     public CompletionStage<Backlog> since(Topic topic, MessageId cursor) {
-        return onOwner(topic, () -> shardState[shards.indexOf(topic)].backlog(topic, cursor, clock.millis()));
+        return perLoop.call(topic, logs -> logs.backlog(topic, cursor, clock.millis()));
     }
 
     @Override
@@ -86,29 +76,13 @@ public final class LocalBroker implements Broker {
         if (!upTo.epoch().equals(epoch)) {
             return;
         }
-        onOwner(topic, () -> {
-            shardState[shards.indexOf(topic)].consume(topic, upTo.seq());
-            return null;
-        });
+        perLoop.run(topic, logs -> logs.consume(topic, upTo.seq()));
     }
 
     @Override
     public CompletionStage<BrokerStats> stats() {
-        List<CompletableFuture<long[]>> perShard = new ArrayList<>();
-        for (int i = 0; i < shardState.length; i++) {
-            Shard shard = shardState[i];
-            perShard.add(run(shards.loop(i), shard::counts));
-        }
-        return CompletableFuture.allOf(perShard.toArray(CompletableFuture[]::new)).thenApply(done -> {
-            long[] total = new long[Shard.COUNTS];
-            for (CompletableFuture<long[]> f : perShard) {
-                long[] c = f.join();
-                for (int k = 0; k < total.length; k++) {
-                    total[k] += c[k];
-                }
-            }
-            return new BrokerStats("local", "ok", epoch, total[0], total[1], total[2], total[3], total[4]);
-        });
+        return perLoop.sum(LoopLogs.COUNTS, LoopLogs::counts).thenApply(total ->
+                new BrokerStats("local", "ok", epoch, total[0], total[1], total[2], total[3], total[4]));
     }
 
     @Override
@@ -116,31 +90,8 @@ public final class LocalBroker implements Broker {
         sweeps.forEach(s -> s.cancel(false));
     }
 
-    private <T> CompletableFuture<T> onOwner(Topic topic, Supplier<T> work) {
-        return run(shards.loopOf(topic), work);
-    }
-
-    private static <T> CompletableFuture<T> run(EventExecutor loop, Supplier<T> work) {
-        if (loop.inEventLoop()) {
-            try {
-                return CompletableFuture.completedFuture(work.get());
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
-            }
-        }
-        CompletableFuture<T> result = new CompletableFuture<>();
-        loop.execute(() -> {
-            try {
-                result.complete(work.get());
-            } catch (RuntimeException e) {
-                result.completeExceptionally(e);
-            }
-        });
-        return result;
-    }
-
     /** One loop's logs; touched only on that loop. */
-    private final class Shard {
+    private final class LoopLogs {
         static final int COUNTS = 5;
 
         /** Indexed by {@link Topic.Kind#ordinal()}. */

@@ -3,7 +3,7 @@
  * stores a published message, gives it its id, hands it to every node for delivery, and answers
  * "what is stored after this cursor, and is anything missing". The embedded
  * {@link dev.halley.broker.LocalBroker} keeps each topic's log on the event loop that owns the
- * topic ({@link dev.halley.broker.Shards}), so it needs no locks; a log is one packed byte ring
+ * topic ({@link dev.halley.loops.PerLoop}), so it needs no locks; a log is one packed byte ring
  * found by name in an open-addressing table, so a queued 20-byte message costs about 30 to 50
  * bytes of heap instead of a few hundred. The cluster broker,
  * {@link dev.halley.broker.RedisBroker}, keeps the same contract over Redis: each topic's log is a

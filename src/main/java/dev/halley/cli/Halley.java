@@ -2,7 +2,7 @@ package dev.halley.cli;
 
 import dev.halley.bench.BenchCommand;
 import dev.halley.doctor.DoctorCommand;
-import dev.halley.edge.Durations;
+import dev.halley.transport.Durations;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import picocli.CommandLine;

@@ -1,5 +1,8 @@
 package dev.halley.edge;
 
+import dev.halley.transport.Replies;
+import dev.halley.transport.NodeCounters;
+import dev.halley.transport.Node;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
@@ -32,11 +35,11 @@ final class ConnectionGate extends ChannelInboundHandlerAdapter {
         InetAddress address = addressOf(ctx);
         int fromAddress = address == null ? 0 : node.counters().openedFrom(address);
         if (!underTotal) {
-            refuse(ctx, EdgeCounters.Reject.MAX_CONNECTIONS, Replies.refusal(503, "Service Unavailable", "too many connections"));
+            refuse(ctx, NodeCounters.Reject.MAX_CONNECTIONS, Replies.refusal(503, "Service Unavailable", "too many connections"));
             return;
         }
         if (fromAddress > node.limits().maxConnectionsPerAddress()) {
-            refuse(ctx, EdgeCounters.Reject.MAX_PER_ADDRESS,
+            refuse(ctx, NodeCounters.Reject.MAX_PER_ADDRESS,
                     Replies.refusal(429, "Too Many Requests", "too many connections from this address"));
             return;
         }
@@ -54,7 +57,7 @@ final class ConnectionGate extends ChannelInboundHandlerAdapter {
         super.channelInactive(ctx);
     }
 
-    private void refuse(ChannelHandlerContext ctx, EdgeCounters.Reject cause, ByteBuf answer) {
+    private void refuse(ChannelHandlerContext ctx, NodeCounters.Reject cause, ByteBuf answer) {
         node.counters().rejected(cause);
         ctx.channel().config().setAutoRead(false);
         if (plainText) {

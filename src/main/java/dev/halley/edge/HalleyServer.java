@@ -1,7 +1,11 @@
 package dev.halley.edge;
 
+import dev.halley.auth.Security;
+import dev.halley.transport.MegaCometManagerPort;
+import dev.halley.transport.Node;
+import dev.halley.transport.HttpPipeline;
 import dev.halley.broker.Broker;
-import dev.halley.broker.Shards;
+import dev.halley.loops.Shards;
 import dev.halley.hub.Hub;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -86,12 +90,7 @@ public final class HalleyServer implements AutoCloseable {
         this.broker = brokerFactory.apply(shards);
         this.hub = new Hub(shards, broker);
         Security security = options.security();
-        EdgeCounters counters = new EdgeCounters(executors);
-        this.node = new Node(hub, options, counters,
-                new PublishGuard(security.publishKeys(), options.limits().publishesPerSecondPerKey()),
-                security.subscriberSecret() == null ? null : new SubscriberTokens(security.subscriberSecret()),
-                new OriginPolicy(security.allowedOrigins(), security.tls()), System.currentTimeMillis(),
-                new NodeMetrics(hub, counters, executors.size()), new NodeAdmin());
+        this.node = Node.create(hub, options.transport(), security, executors);
         this.tls = security.tls() ? TlsContexts.server(security.tlsCert(), security.tlsKey()) : null;
     }
 
@@ -104,18 +103,18 @@ public final class HalleyServer implements AutoCloseable {
         HalleyServer server = new HalleyServer(options, brokerFactory);
         try {
             server.hub.start();
-            server.node.metrics().start(server.loops.next());
+            server.node.startMetrics(server.loops.next());
             String publishBind = options.security().publishBind();
-            HttpInitializer.Role mainRole = publishBind == null ? HttpInitializer.Role.ALL : HttpInitializer.Role.SUBSCRIBE;
-            server.port = server.bind(options.bind(), options.port(), server.tracked(new HttpInitializer(server.node, mainRole, server.tls)));
+            HttpPipeline.Role mainRole = publishBind == null ? HttpPipeline.Role.ALL : HttpPipeline.Role.SUBSCRIBE;
+            server.port = server.bind(options.bind(), options.port(), server.tracked(server.http(mainRole, server.tls)));
             if (publishBind != null) {
                 String[] hostPort = Security.parsePublishBind(publishBind);
                 server.publishPort = server.bind(hostPort[0], Integer.parseInt(hostPort[1]),
-                        server.tracked(new HttpInitializer(server.node, HttpInitializer.Role.PUBLISH, server.tls)));
+                        server.tracked(server.http(HttpPipeline.Role.PUBLISH, server.tls)));
             }
             if (options.megacomet().enabled()) {
                 // MegaComet's clients speak plain HTTP to its worker ports, so these never use TLS.
-                ChannelInitializer<Channel> plain = server.tracked(new HttpInitializer(server.node, mainRole, null));
+                ChannelInitializer<Channel> plain = server.tracked(server.http(mainRole, null));
                 for (int p : options.megacomet().workerPorts()) {
                     server.workerPorts.add(server.bind(options.bind(), p, plain));
                 }
@@ -160,14 +159,16 @@ public final class HalleyServer implements AutoCloseable {
         return epoll ? options.acceptMode() : AcceptMode.SINGLE;
     }
 
+    private HttpInitializer http(HttpPipeline.Role role, SslContext tlsOrNull) {
+        return new HttpInitializer(node, role, tlsOrNull, options.headerTimeout().toNanos());
+    }
+
     private int bindManager(int requestedPort) throws InterruptedException {
-        int maxId = options.limits().maxNameLength() * 4;
-        int maxMessage = options.limits().maxMessageBytes();
         String host = options.security().publishBind() == null ? options.bind() : Security.parsePublishBind(options.security().publishBind())[0];
         return bind(host, requestedPort, new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
-                ch.pipeline().addLast(new ManagerProtocolDecoder(maxId, maxMessage), new ManagerProtocolHandler(node));
+                MegaCometManagerPort.addHandlers(ch.pipeline(), node);
             }
         });
     }
@@ -177,7 +178,7 @@ public final class HalleyServer implements AutoCloseable {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
-                node.admin().track(ch);
+                node.track(ch);
                 ch.pipeline().addLast(http);
             }
         };
@@ -249,12 +250,12 @@ public final class HalleyServer implements AutoCloseable {
 
     /** Adds a section to {@code GET /status}, e.g. the cluster view; {@code section} must not block. */
     public void statusSection(String name, Supplier<Object> section) {
-        node.admin().statusSection(name, section);
+        node.statusSection(name, section);
     }
 
     /** What {@code POST /admin/drain} does; without it that endpoint answers 503. */
     public void onAdminDrain(Runnable action) {
-        node.admin().onDrainRequest(action);
+        node.onDrainRequest(action);
     }
 
     /** Completes once the node is closed, by {@link #close} or at the end of {@link #drain}. */
@@ -279,23 +280,20 @@ public final class HalleyServer implements AutoCloseable {
     private void runDrain(Duration timeout) {
         long startNanos = System.nanoTime();
         long deadline = startNanos + timeout.toNanos();
-        node.admin().markDraining();
-        log.info("event=drain_started port={} connections={} timeout_ms={}", port, node.admin().connections().size(), timeout.toMillis());
+        log.info("event=drain_started port={} connections={} timeout_ms={}", port, node.trackedConnections(), timeout.toMillis());
         for (Channel ch : listeners) {
             ch.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         }
-        for (Channel ch : node.admin().connections()) {
-            ch.pipeline().fireUserEventTriggered(NodeAdmin.DRAIN);
-        }
+        node.startDrain();
         try {
-            while (!node.admin().connections().isEmpty() && System.nanoTime() < deadline) {
+            while (node.trackedConnections() > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        int left = node.admin().connections().size();
-        node.admin().connections().close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        int left = node.trackedConnections();
+        node.closeTracked();
         log.info("event=drain_finished port={} forced_closed={} millis={}", port, left,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
         close();
@@ -311,7 +309,7 @@ public final class HalleyServer implements AutoCloseable {
         for (Channel ch : listeners) {
             ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
-        node.metrics().close();
+        node.close();
         broker.close();
         loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         if (port != 0) {

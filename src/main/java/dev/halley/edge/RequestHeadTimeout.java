@@ -1,5 +1,6 @@
 package dev.halley.edge;
 
+import dev.halley.transport.NodeCounters;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -16,13 +17,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class RequestHeadTimeout extends ChannelDuplexHandler {
 
-    static final String NAME = "head-timeout";
-
     private final long timeoutNanos;
-    private final EdgeCounters counters;
+    private final NodeCounters counters;
     private ScheduledFuture<?> timer;
 
-    RequestHeadTimeout(long timeoutNanos, EdgeCounters counters) {
+    RequestHeadTimeout(long timeoutNanos, NodeCounters counters) {
         this.timeoutNanos = timeoutNanos;
         this.counters = counters;
     }
@@ -68,7 +67,7 @@ final class RequestHeadTimeout extends ChannelDuplexHandler {
     private void arm(ChannelHandlerContext ctx) {
         disarm();
         timer = ctx.executor().schedule(() -> {
-            counters.rejected(EdgeCounters.Reject.HEADER_TIMEOUT);
+            counters.rejected(NodeCounters.Reject.HEADER_TIMEOUT);
             ctx.close();
         }, timeoutNanos, TimeUnit.NANOSECONDS);
     }

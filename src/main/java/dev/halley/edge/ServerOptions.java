@@ -1,7 +1,13 @@
 package dev.halley.edge;
 
+import dev.halley.auth.Security;
 import dev.halley.broker.BrokerOptions;
+import dev.halley.transport.Durations;
+import dev.halley.transport.Limits;
+import dev.halley.transport.MegaCometOptions;
+import dev.halley.transport.TransportOptions;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -33,19 +39,14 @@ public record ServerOptions(String bind, int port, int loops, AcceptMode acceptM
         Objects.requireNonNull(broker, "broker");
         Objects.requireNonNull(security, "security");
         Limits.requireBetween("port", port, 0, 65535);
-        Limits.requireBetween("loops", loops, 1, 1024);
-        requireBetween("poll timeout max", pollTimeoutMax, Duration.ofSeconds(1), Duration.ofHours(1));
-        requireBetween("poll timeout", pollTimeout, Duration.ofMillis(1), pollTimeoutMax);
-        requireBetween("heartbeat", heartbeat, Duration.ofMillis(100), Duration.ofHours(1));
-        requireBetween("header timeout", headerTimeout, Duration.ofMillis(100), Duration.ofHours(1));
+        // The transports' own options check the loops and the timings they use.
+        new TransportOptions(limits, pollTimeout, pollTimeoutMax, heartbeat, loops, acceptMode.name());
+        Durations.requireBetween("header timeout", headerTimeout, Duration.ofMillis(100), Duration.ofHours(1));
     }
 
-    private static void requireBetween(String what, Duration value, Duration min, Duration max) {
-        Objects.requireNonNull(value, what);
-        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-            throw new IllegalArgumentException(what + " must be between " + Durations.format(min) + " and "
-                    + Durations.format(max) + ", got " + Durations.format(value));
-        }
+    /** What the transports need of these options (and where their timings are validated). */
+    public TransportOptions transport() {
+        return new TransportOptions(limits, pollTimeout, pollTimeoutMax, heartbeat, loops, acceptMode.name().toLowerCase(Locale.ROOT));
     }
 
     public ServerOptions withBind(String newBind) {

@@ -1,15 +1,16 @@
 /**
- * The edge: sockets, HTTP and the three push transports, as thin adapters over the
- * {@link dev.halley.hub.Hub}. {@link dev.halley.edge.HalleyServer} starts one Netty event loop per
- * core (native epoll where the kernel has it) and, by default, one {@code SO_REUSEPORT} listening
- * socket per loop so the kernel spreads accepts and no accept queue is shared; a single-acceptor
- * mode is kept for comparison. Each connection's pipeline is the HTTP codec followed by a
- * {@link dev.halley.edge.RequestRouter}, which answers publish and status requests and hands
- * subscriptions to long-poll, Server-Sent Events or WebSocket according to the request's headers.
- * A stream that takes a connection over keeps only what it writes with (an SSE stream drops the
- * whole HTTP codec and writes ready chunks), receives deliveries from other loops through its
- * loop's {@link dev.halley.edge.LoopOutbox}, flushed once per turn, and beats on its loop's
- * {@link dev.halley.edge.HeartbeatWheel}. MegaComet's worker ports and manager protocol are served
- * here too.
+ * The edge: sockets and listeners. {@link dev.halley.edge.HalleyServer} starts one Netty event
+ * loop per core (native epoll where the kernel has it), the hub and the broker, and binds the
+ * listeners: by default one {@code SO_REUSEPORT} socket per loop so the kernel spreads accepts and
+ * no accept queue is shared ({@link dev.halley.edge.AcceptMode#SINGLE} keeps one acceptor for
+ * comparison), after proving the port unused so a second node cannot silently join it. Each HTTP
+ * connection's pipeline ({@link dev.halley.edge.HttpInitializer}) is the connection gate (total and
+ * per-address limits), TLS when configured, the HTTP codec and the request-head timeout, followed by
+ * the transports' handlers; the MegaComet worker and manager ports are bound here too. Draining
+ * (SIGTERM, {@code POST /admin/drain}) stops the listeners, asks every connection to finish and
+ * closes the node within its timeout. The edge reaches the transports only through
+ * {@link dev.halley.transport.Node}, {@link dev.halley.transport.HttpPipeline} and
+ * {@link dev.halley.transport.MegaCometManagerPort}; {@link dev.halley.edge.ServerOptions} is the
+ * node's whole configuration.
  */
 package dev.halley.edge;

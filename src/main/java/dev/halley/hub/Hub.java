@@ -1,7 +1,8 @@
 package dev.halley.hub;
 
 import dev.halley.broker.Broker;
-import dev.halley.broker.Shards;
+import dev.halley.loops.PerLoop;
+import dev.halley.loops.Shards;
 import dev.halley.message.Message;
 import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
@@ -26,17 +27,14 @@ public final class Hub {
 
     private final Shards shards;
     private final Broker broker;
-    private final Shard[] shardState;
+    private final PerLoop<LoopSubscribers> perLoop;
     private final LongAdder published = new LongAdder();
     private final LongAdder delivered = new LongAdder();
 
     public Hub(Shards shards, Broker broker) {
         this.shards = Objects.requireNonNull(shards, "shards");
         this.broker = Objects.requireNonNull(broker, "broker");
-        this.shardState = new Shard[shards.count()];
-        for (int i = 0; i < shardState.length; i++) {
-            shardState[i] = new Shard();
-        }
+        this.perLoop = new PerLoop<>(shards, LoopSubscribers::new);
     }
 
     /** Connects the hub to its broker's stream of stored messages; call once before serving. */
@@ -50,7 +48,7 @@ public final class Hub {
      */
     public CompletionStage<Message> publish(Topic topic, byte[] json) {
         CompletableFuture<Message> result = new CompletableFuture<>();
-        onOwner(topic, () -> broker.publish(topic, json).whenComplete((m, e) -> {
+        perLoop.run(topic, loop -> broker.publish(topic, json).whenComplete((m, e) -> {
             if (e != null) {
                 result.completeExceptionally(e);
             } else {
@@ -67,7 +65,7 @@ public final class Hub {
      */
     public Subscription subscribe(Topic topic, MessageId cursor, Subscriber subscriber) {
         HubSubscription subscription = new HubSubscription(this, topic, subscriber, false);
-        onOwner(topic, () -> register(subscription, cursor));
+        perLoop.run(topic, loop -> register(subscription, cursor));
         return subscription;
     }
 
@@ -78,7 +76,7 @@ public final class Hub {
         }
         Topic topic = subscription.topic();
         EventExecutor owner = shards.loopOf(topic);
-        shardState[shards.indexOf(topic)].add(subscription);
+        perLoop.of(topic).add(subscription);
         broker.since(topic, cursor).whenComplete((backlog, e) -> {
             if (e != null) {
                 owner.execute(() -> subscription.fail(e));
@@ -97,8 +95,8 @@ public final class Hub {
      */
     public Subscription subscribeConsuming(Topic topic, Subscriber subscriber) {
         HubSubscription subscription = new HubSubscription(this, topic, subscriber, true);
-        onOwner(topic, () -> {
-            Lease lease = shardState[shards.indexOf(topic)].leases.get(topic);
+        perLoop.run(topic, loop -> {
+            Lease lease = loop.leases.get(topic);
             register(subscription, lease == null ? null : lease.upTo);
         });
         return subscription;
@@ -112,7 +110,7 @@ public final class Hub {
         if (!shards.loopOf(topic).inEventLoop()) {
             throw new IllegalStateException("handOver must run on the owning loop of " + topic);
         }
-        Lease lease = shardState[shards.indexOf(topic)].leases.computeIfAbsent(topic, t -> new Lease());
+        Lease lease = perLoop.of(topic).leases.computeIfAbsent(topic, t -> new Lease());
         if (lease.upTo == null || lease.upTo.compareTo(upTo) < 0) {
             lease.upTo = upTo;
         }
@@ -124,9 +122,8 @@ public final class Hub {
      * lease is released and the next cursorless reader gets them again (at least once, never lost).
      */
     public void settle(Topic topic, MessageId upTo, boolean written) {
-        onOwner(topic, () -> {
-            Shard shard = shardState[shards.indexOf(topic)];
-            Lease lease = shard.leases.get(topic);
+        perLoop.run(topic, loop -> {
+            Lease lease = loop.leases.get(topic);
             if (written) {
                 broker.consume(topic, upTo);
             }
@@ -135,9 +132,9 @@ public final class Hub {
             }
             lease.unsettled--;
             if (!written && upTo.equals(lease.upTo)) {
-                shard.leases.remove(topic);
+                loop.leases.remove(topic);
             } else {
-                shard.forgetSettledLease(topic);
+                loop.forgetSettledLease(topic);
             }
         });
     }
@@ -154,28 +151,13 @@ public final class Hub {
 
     /** Counters from every loop and the broker, gathered without stopping anyone. */
     public CompletionStage<HubStats> stats() {
-        List<CompletableFuture<long[]>> perShard = new ArrayList<>();
-        for (int i = 0; i < shardState.length; i++) {
-            Shard shard = shardState[i];
-            CompletableFuture<long[]> f = new CompletableFuture<>();
-            shards.loop(i).execute(() -> f.complete(shard.counts()));
-            perShard.add(f);
-        }
-        return CompletableFuture.allOf(perShard.toArray(CompletableFuture[]::new))
-                .thenCombine(broker.stats(), (done, brokerStats) -> {
-                    long subscriptions = 0;
-                    long topics = 0;
-                    for (CompletableFuture<long[]> f : perShard) {
-                        subscriptions += f.join()[0];
-                        topics += f.join()[1];
-                    }
-                    return new HubStats(subscriptions, topics, published.sum(), delivered.sum(), brokerStats);
-                });
+        return perLoop.sum(2, LoopSubscribers::counts).thenCombine(broker.stats(), (counts, brokerStats) ->
+                new HubStats(counts[0], counts[1], published.sum(), delivered.sum(), brokerStats));
     }
 
     void unregister(HubSubscription subscription) {
         Topic topic = subscription.topic();
-        onOwner(topic, () -> shardState[shards.indexOf(topic)].remove(subscription));
+        perLoop.run(topic, loop -> loop.remove(subscription));
     }
 
     /**
@@ -185,25 +167,17 @@ public final class Hub {
      */
     private void deliver(Message message) {
         Topic topic = message.topic();
-        shards.loopOf(topic).execute(() -> {
-            int handed = shardState[shards.indexOf(topic)].deliver(message);
+        perLoop.post(topic, loop -> {
+            int handed = loop.deliver(message);
             if (handed > 0) {
                 delivered.add(handed);
             }
         });
     }
 
-    private void onOwner(Topic topic, Runnable work) {
-        EventExecutor owner = shards.loopOf(topic);
-        if (owner.inEventLoop()) {
-            work.run();
-        } else {
-            owner.execute(work);
-        }
-    }
 
     /** One loop's subscriptions; touched only on that loop. */
-    private static final class Shard {
+    private static final class LoopSubscribers {
         private final Map<Topic, TopicSubscribers> byTopic = new HashMap<>();
         /** Per mailbox, how far cursorless readers were handed its messages; see {@link Lease}. */
         private final Map<Topic, Lease> leases = new HashMap<>();

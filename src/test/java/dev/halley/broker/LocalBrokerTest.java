@@ -1,5 +1,6 @@
 package dev.halley.broker;
 
+import dev.halley.loops.Shards;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.halley.message.Backlog;

@@ -3,7 +3,7 @@ package dev.halley.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.halley.edge.AcceptMode;
-import dev.halley.edge.Durations;
+import dev.halley.transport.Durations;
 import dev.halley.edge.ServerOptions;
 import dev.halley.testing.TestServer;
 import com.fasterxml.jackson.databind.JsonNode;

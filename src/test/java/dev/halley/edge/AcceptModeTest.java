@@ -26,7 +26,7 @@ class AcceptModeTest {
                 for (int i = 0; i < 40; i++) {
                     clients.add(SseClient.open(s.port(), "/sub/channel/all"));
                 }
-                SseTest.awaitSubscriptions(s, 40);
+                s.awaitSubscriptions(40);
                 JsonNode status = TestServer.json(s.get("/status").body());
                 assertThat(status.get("acceptMode").asText()).isEqualTo(mode.name().toLowerCase());
                 assertThat(status.at("/connections/perLoop")).allSatisfy(n -> assertThat(n.asInt()).isPositive());

@@ -1,5 +1,7 @@
 package dev.halley.edge;
 
+import dev.halley.transport.MegaCometOptions;
+import dev.halley.transport.Limits;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

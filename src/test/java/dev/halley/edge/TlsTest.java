@@ -1,5 +1,6 @@
 package dev.halley.edge;
 
+import dev.halley.auth.Security;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

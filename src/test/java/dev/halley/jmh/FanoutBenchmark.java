@@ -2,7 +2,7 @@ package dev.halley.jmh;
 
 import dev.halley.broker.BrokerOptions;
 import dev.halley.broker.LocalBroker;
-import dev.halley.broker.Shards;
+import dev.halley.loops.Shards;
 import dev.halley.hub.Hub;
 import dev.halley.hub.Subscriber;
 import dev.halley.message.Backlog;

@@ -120,6 +120,11 @@ public final class TestServer implements AutoCloseable {
         }
     }
 
+    /** Waits until {@code /status} counts at least {@code n} subscriptions. */
+    public void awaitSubscriptions(int n) {
+        awaitStatus(n + " subscriptions", st -> st.get("subscriptions").asInt() >= n);
+    }
+
     @Override
     public void close() {
         server.close();
