@@ -1,4 +1,4 @@
-package dev.halley.edge;
+package dev.halley.transport;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;

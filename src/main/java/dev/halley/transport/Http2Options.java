@@ -1,4 +1,4 @@
-package dev.halley.edge;
+package dev.halley.transport;
 
 import java.time.Duration;
 import java.util.Objects;

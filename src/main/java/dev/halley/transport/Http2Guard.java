@@ -1,4 +1,4 @@
-package dev.halley.edge;
+package dev.halley.transport;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -36,11 +36,13 @@ final class Http2Guard extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private long windowStartNanos;
     private int controlFrames;
+    private final long idleWithoutStreamsNanos;
     private ScheduledFuture<?> idleTimer;
 
-    Http2Guard(Node node) {
+    Http2Guard(Node node, long idleWithoutStreamsNanos) {
         this.node = node;
         this.options = node.options().http2();
+        this.idleWithoutStreamsNanos = idleWithoutStreamsNanos;
     }
 
     @Override
@@ -112,7 +114,7 @@ final class Http2Guard extends ChannelInboundHandlerAdapter {
         if (!ctx.channel().isActive()) {
             return;
         }
-        node.counters().rejected(EdgeCounters.Reject.HTTP2_ABUSE);
+        node.counters().rejected(NodeCounters.Reject.HTTP2_ABUSE);
         log.info("event=http2_abuse kind={} remote={}", kind, ctx.channel().remoteAddress());
         ctx.channel().config().setAutoRead(false);
         ctx.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.ENHANCE_YOUR_CALM)).addListener(ChannelFutureListener.CLOSE);
@@ -121,9 +123,9 @@ final class Http2Guard extends ChannelInboundHandlerAdapter {
     private void armIdle() {
         disarmIdle();
         idleTimer = ctx.executor().schedule(() -> {
-            node.counters().rejected(EdgeCounters.Reject.HEADER_TIMEOUT);
+            node.counters().rejected(NodeCounters.Reject.HEADER_TIMEOUT);
             ctx.close();
-        }, node.options().headerTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }, idleWithoutStreamsNanos, TimeUnit.NANOSECONDS);
     }
 
     private void disarmIdle() {

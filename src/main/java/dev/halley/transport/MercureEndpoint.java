@@ -1,4 +1,4 @@
-package dev.halley.edge;
+package dev.halley.transport;
 
 import dev.halley.hub.Subscriber;
 import dev.halley.hub.Subscription;
@@ -63,7 +63,7 @@ final class MercureEndpoint {
         try {
             selectors = selectors(query.parameters());
         } catch (IllegalArgumentException e) {
-            refuse(ctx, node, HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive, EdgeCounters.Reject.BAD_REQUEST);
+            refuse(ctx, node, HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive, NodeCounters.Reject.BAD_REQUEST);
             return;
         }
         String token = token(request, query, true);
@@ -72,12 +72,12 @@ final class MercureEndpoint {
             try {
                 grant = node.mercure().subscriberTokens().verify(token, System.currentTimeMillis());
             } catch (MercureTokens.Rejected e) {
-                refuse(ctx, node, HttpResponseStatus.UNAUTHORIZED, e.getMessage(), keepAlive, EdgeCounters.Reject.UNAUTHORIZED);
+                refuse(ctx, node, HttpResponseStatus.UNAUTHORIZED, e.getMessage(), keepAlive, NodeCounters.Reject.UNAUTHORIZED);
                 return;
             }
         } else if (!node.mercure().anonymousSubscribers()) {
             refuse(ctx, node, HttpResponseStatus.UNAUTHORIZED, "subscribing needs a JWT: Authorization: Bearer, the "
-                    + COOKIE + " cookie or ?authorization=", keepAlive, EdgeCounters.Reject.UNAUTHORIZED);
+                    + COOKIE + " cookie or ?authorization=", keepAlive, NodeCounters.Reject.UNAUTHORIZED);
             return;
         }
         String lastEventId = request.headers().get(SubscribeRequest.LAST_EVENT_ID);
@@ -94,7 +94,7 @@ final class MercureEndpoint {
                 cursor = MessageId.parse(lastEventId.substring(MercureStream.HUB_ID_PREFIX.length()));
             } catch (IllegalArgumentException e) {
                 refuse(ctx, node, HttpResponseStatus.BAD_REQUEST, "Last-Event-ID: " + e.getMessage(), keepAlive,
-                        EdgeCounters.Reject.BAD_REQUEST);
+                        NodeCounters.Reject.BAD_REQUEST);
                 return;
             }
             MercureStream.start(ctx, node, selectors, grant, cursor, lastEventId);
@@ -116,7 +116,6 @@ final class MercureEndpoint {
         lookup[0] = node.hub().subscribe(UPDATES, EARLIEST, new Subscriber() {
             @Override
             public void onBacklog(Backlog backlog) {
-                lookup[0].cancel();
                 MessageId found = null;
                 for (Message m : backlog.messages()) {
                     MercureUpdate u = MercureStream.decode(m);
@@ -125,7 +124,9 @@ final class MercureEndpoint {
                     }
                 }
                 MessageId cursor = found;
+                // On the connection's loop, after subscribe has returned (it may call back inline).
                 ctx.executor().execute(() -> {
+                    lookup[0].cancel();
                     ctx.channel().config().setAutoRead(true);
                     if (ctx.channel().isActive()) {
                         MercureStream.start(ctx, node, selectors, grant, cursor == null ? EARLIEST : cursor,
@@ -152,26 +153,26 @@ final class MercureEndpoint {
         String token = token(request, query, false);
         if (token == null) {
             refuse(ctx, node, HttpResponseStatus.UNAUTHORIZED, "publishing needs a JWT: Authorization: Bearer or the "
-                    + COOKIE + " cookie", keepAlive, EdgeCounters.Reject.UNAUTHORIZED);
+                    + COOKIE + " cookie", keepAlive, NodeCounters.Reject.UNAUTHORIZED);
             return;
         }
         MercureGrant grant;
         try {
             grant = node.mercure().publisherTokens().verify(token, System.currentTimeMillis());
         } catch (MercureTokens.Rejected e) {
-            refuse(ctx, node, HttpResponseStatus.UNAUTHORIZED, e.getMessage(), keepAlive, EdgeCounters.Reject.UNAUTHORIZED);
+            refuse(ctx, node, HttpResponseStatus.UNAUTHORIZED, e.getMessage(), keepAlive, NodeCounters.Reject.UNAUTHORIZED);
             return;
         }
         MercureUpdate update;
         try {
             update = form(request);
         } catch (IllegalArgumentException e) {
-            refuse(ctx, node, HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive, EdgeCounters.Reject.BAD_REQUEST);
+            refuse(ctx, node, HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive, NodeCounters.Reject.BAD_REQUEST);
             return;
         }
         if (!grant.mayPublish(update)) {
             refuse(ctx, node, HttpResponseStatus.FORBIDDEN, "the JWT's mercure.publish does not cover every topic of the update",
-                    keepAlive, EdgeCounters.Reject.FORBIDDEN);
+                    keepAlive, NodeCounters.Reject.FORBIDDEN);
             return;
         }
         ctx.channel().config().setAutoRead(false);
@@ -289,7 +290,7 @@ final class MercureEndpoint {
     }
 
     private static void refuse(ChannelHandlerContext ctx, Node node, HttpResponseStatus status, String reason, boolean keepAlive,
-                               EdgeCounters.Reject cause) {
+                               NodeCounters.Reject cause) {
         node.counters().rejected(cause);
         Replies.error(ctx, status, reason, keepAlive);
     }

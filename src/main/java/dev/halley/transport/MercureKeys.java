@@ -1,4 +1,4 @@
-package dev.halley.edge;
+package dev.halley.transport;
 
 import dev.halley.transport.mercure.MercureOptions;
 import dev.halley.transport.mercure.MercureTokens;

@@ -1,4 +1,4 @@
-package dev.halley.edge;
+package dev.halley.transport;
 
 import dev.halley.message.Message;
 import dev.halley.message.MessageId;
