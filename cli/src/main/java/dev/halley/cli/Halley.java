@@ -1,6 +1,6 @@
 package dev.halley.cli;
 
-import dev.halley.bench.BenchCommand;
+import dev.halley.bench.BenchMain;
 import dev.halley.doctor.DoctorCommand;
 import dev.halley.transport.Durations;
 import java.io.UncheckedIOException;
@@ -11,8 +11,8 @@ import picocli.CommandLine.Command;
 /** {@code java -jar halley.jar <command>}: the entry point. */
 @Command(name = "halley", mixinStandardHelpOptions = true, versionProvider = Halley.Version.class,
         description = "A comet (HTTP push) server for the JVM: long-poll, SSE and WebSocket on one port.",
-        subcommands = {ServerCommand.class, PublishCommand.class, BenchCommand.class, DoctorCommand.class,
-            ClusterCommand.class, DrainCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServerCommand.class, PublishCommand.class, DoctorCommand.class,
+            ClusterCommand.class, DrainCommand.class})
 public final class Halley {
 
     public static void main(String[] args) {
@@ -32,6 +32,9 @@ public final class Halley {
         CommandLine cl = new CommandLine(new Halley());
         cl.registerConverter(Duration.class, Durations::parse);
         cl.setDefaultValueProvider(ConfigDefaults.from(args, System.getenv()));
+        // Added last, so the bench keeps its own converters: it is an outside client of the server.
+        cl.addSubcommand("bench", BenchMain.commandLine());
+        cl.addSubcommand(new CommandLine.HelpCommand());
         return cl;
     }
 

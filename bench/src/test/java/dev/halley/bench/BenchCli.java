@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.halley.transport.Durations;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine;
@@ -30,8 +28,7 @@ final class BenchCli {
 
     static Outcome execute(String... args) {
         StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new BenchCommand());
-        cl.registerConverter(Duration.class, Durations::parse);
+        CommandLine cl = BenchMain.commandLine();
         cl.setErr(new PrintWriter(err));
         int code = cl.execute(args);
         return new Outcome(code, err.toString());

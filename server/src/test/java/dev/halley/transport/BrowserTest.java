@@ -69,7 +69,7 @@ class BrowserTest {
             fail("node --version failed");
         }
         if (!Files.isDirectory(SCRIPT_DIR.resolve("node_modules/playwright-core"))) {
-            fail("playwright-core is not installed: (cd src/test/browser && npm ci) (.ci/run does it)");
+            fail("playwright-core is not installed: (cd server/src/test/browser && npm ci) (.ci/run does it)");
         }
     }
 }

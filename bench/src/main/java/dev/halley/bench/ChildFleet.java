@@ -55,7 +55,7 @@ final class ChildFleet implements Fleet {
     }
 
     /**
-     * Starts the children at once; each runs {@code java -cp <class path> dev.halley.cli.Halley bench <args> --worker-index i}.
+     * Starts the children at once; each runs {@code java -cp <class path> dev.halley.bench.BenchMain <args> --worker-index i}.
      *
      * @param benchArgs the bench command's arguments, naming a fixed {@code --id-prefix}
      */
@@ -65,7 +65,7 @@ final class ChildFleet implements Fleet {
         ObjectMapper json = WorkerMode.MAPPER;
         try {
             for (int i = 0; i < options.procs(); i++) {
-                List<String> command = new ArrayList<>(List.of(java, "-Xss512k", "-cp", classPath, "dev.halley.cli.Halley", "bench"));
+                List<String> command = new ArrayList<>(List.of(java, "-Xss512k", "-cp", classPath, BenchMain.class.getName()));
                 command.addAll(benchArgs);
                 command.add("--worker-index");
                 command.add(Integer.toString(i));
