@@ -10,7 +10,8 @@ import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
  * Sits at the head of an HTTP/2 stream's pipeline and turns the HTTP/1.1 chunks that endless
  * answers frame by hand ({@link Chunks}) into DATA frames: the chunk's body becomes the frame's,
  * sliced, never copied, so one shared encoding still serves HTTP/1.1 and HTTP/2 subscribers
- * alike. The last chunk ends the stream. Anything else (HTTP/2 frames the codec made) passes.
+ * alike. The last chunk ends the stream (Netty's flow controller may merge it into the DATA frame
+ * before, so a client sees END_STREAM on that one). Anything else (HTTP/2 frames the codec made) passes.
  *
  * <p>A written buffer holds whole chunks only: every writer builds them with {@link Chunks}.
  */
