@@ -165,11 +165,11 @@ public final class H2Connection implements AutoCloseable {
         return null;
     }
 
-    /** Reads to the end of the connection and returns the GOAWAY seen on the way, or null if none. */
+    /** Reads to the end of the connection and returns the first GOAWAY seen on the way, or null if none. */
     public Frame goAwayThenEnd() {
         Frame goAway = null;
         for (Frame f = read(); f != null; f = read()) {
-            if (f.type() == GOAWAY) {
+            if (f.type() == GOAWAY && goAway == null) {
                 goAway = f;
             }
         }
