@@ -170,6 +170,17 @@ class Http2Test {
     }
 
     @Test
+    void aConnectionWithNoOpenStreamIsClosedAfterTheHeaderTimeout() {
+        ServerOptions quick = ServerOptions.DEFAULTS.withLoops(1).withHeaderTimeout(Duration.ofMillis(300));
+        try (TestServer s = TestServer.start(quick); H2Connection idle = H2Connection.open(s.port(), 0)) {
+            idle.request(1, "GET", "/status", true);
+            assertThat(idle.decode(idle.next(H2Connection.HEADERS, 1)).status().toString()).isEqualTo("200");
+            assertThat(idle.goAwayThenEnd()).as("after its last stream, the connection is let go").isNotNull();
+            s.awaitStatus("the idle close counted", st -> st.at("/connections/rejected/header_timeout").asInt() >= 1);
+        }
+    }
+
+    @Test
     void withHttp2OffAPrefaceIsNotAnswered() {
         try (TestServer s = TestServer.start(ServerOptions.DEFAULTS.withLoops(1).withHttp2(Http2Options.OFF));
              H2Connection h2c = H2Connection.open(s.port(), 0)) {

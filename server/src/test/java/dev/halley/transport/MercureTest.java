@@ -1,6 +1,7 @@
 package dev.halley.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.nimbusds.jwt.JWTClaimsSet;
 import dev.halley.edge.ServerOptions;
@@ -215,6 +216,20 @@ class MercureTest {
                 s.awaitSubscriptions(1);
                 publishOk(s, "topic", "t", "data", "4");
                 assertThat(live.next().data()).as("no cursor: only what comes after").isEqualTo("4");
+            }
+        }
+    }
+
+    @Test
+    void aSubscribersStreamEndsWhenItsJwtExpires() {
+        try (TestServer s = hub()) {
+            String soon = MercureJwt.sign(MercureJwt.KEY, new JWTClaimsSet.Builder()
+                    .expirationTime(new java.util.Date(System.currentTimeMillis() + 1500))
+                    .claim("mercure", Map.of("subscribe", List.of("*"))).build());
+            try (SseClient sse = subscribe(s, "topic=t", "Authorization: Bearer " + soon)) {
+                assertThat(sse.nextComment()).isEqualTo("ok");
+                assertThatThrownBy(sse::next).as("the stream ends, no event needed").isInstanceOf(RuntimeException.class)
+                        .hasMessageContaining("stream ended");
             }
         }
     }
