@@ -1,12 +1,8 @@
 package dev.halley.transport;
 
-import dev.halley.hub.Subscriber;
-import dev.halley.hub.Subscription;
-import dev.halley.message.Backlog;
-import dev.halley.message.Message;
-import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
 import dev.halley.transport.mercure.MercureGrant;
+import dev.halley.transport.mercure.MercureRequests;
 import dev.halley.transport.mercure.MercureTokens;
 import dev.halley.transport.mercure.MercureUpdate;
 import dev.halley.transport.mercure.TopicSelector;
@@ -24,7 +20,6 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
@@ -47,21 +42,18 @@ final class MercureEndpoint {
     static final String LINK = "<" + PATH + ">; rel=\"mercure\"";
     /** The channel of every Mercure update; its name is outside the alphabet of names clients may use. */
     static final Topic UPDATES = Topic.channel("mercure:updates");
-    /** A cursor of no epoch: the broker answers it with everything it keeps. */
-    static final MessageId EARLIEST = new MessageId("earliest", 0);
     static final String COOKIE = "mercureAuthorization";
-    private static final int MAX_SELECTORS = 32;
 
     private static final Logger log = LoggerFactory.getLogger(MercureEndpoint.class);
 
     private MercureEndpoint() {
     }
 
-    /** {@code GET}: reads selectors, grant and resume point, then hands the connection to a {@link MercureStream}. */
+    /** {@code GET}: reads selectors, grant and resume point, then hands the connection to a {@link MercureStream} from where {@link MercureResume} says. */
     static void subscribe(ChannelHandlerContext ctx, Node node, FullHttpRequest request, QueryStringDecoder query, boolean keepAlive) {
         List<TopicSelector> selectors;
         try {
-            selectors = selectors(query.parameters());
+            selectors = MercureRequests.selectors(query.parameters());
         } catch (IllegalArgumentException e) {
             refuse(ctx, node, HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive, NodeCounters.Reject.BAD_REQUEST);
             return;
@@ -84,68 +76,12 @@ final class MercureEndpoint {
         if (lastEventId == null || lastEventId.isEmpty()) {
             lastEventId = first(query.parameters(), "lastEventID");
         }
-        if (lastEventId == null || lastEventId.isEmpty()) {
-            MercureStream.start(ctx, node, selectors, grant, null, null);
-        } else if (lastEventId.equals("earliest")) {
-            MercureStream.start(ctx, node, selectors, grant, EARLIEST, "earliest");
-        } else if (lastEventId.startsWith(MercureStream.HUB_ID_PREFIX)) {
-            MessageId cursor;
-            try {
-                cursor = MessageId.parse(lastEventId.substring(MercureStream.HUB_ID_PREFIX.length()));
-            } catch (IllegalArgumentException e) {
-                refuse(ctx, node, HttpResponseStatus.BAD_REQUEST, "Last-Event-ID: " + e.getMessage(), keepAlive,
-                        NodeCounters.Reject.BAD_REQUEST);
-                return;
-            }
-            MercureStream.start(ctx, node, selectors, grant, cursor, lastEventId);
-        } else {
-            resumeAfterPublisherId(ctx, node, selectors, grant, lastEventId);
+        try {
+            MercureResume.start(ctx, node, selectors, grant, lastEventId == null || lastEventId.isEmpty() ? null : lastEventId);
+        } catch (IllegalArgumentException e) {
+            refuse(ctx, node, HttpResponseStatus.BAD_REQUEST, "Last-Event-ID: " + e.getMessage(), keepAlive,
+                    NodeCounters.Reject.BAD_REQUEST);
         }
-    }
-
-    /**
-     * A publisher's own id is no cursor: look it up in the kept history first, then stream from
-     * its message on. An id no longer kept (or never seen) resumes from the earliest kept update,
-     * and the answer says {@code Last-Event-ID: earliest}.
-     */
-    private static void resumeAfterPublisherId(ChannelHandlerContext ctx, Node node, List<TopicSelector> selectors,
-                                               MercureGrant grant, String publisherId) {
-        // Nothing is read meanwhile: the answer to this request comes first.
-        ctx.channel().config().setAutoRead(false);
-        Subscription[] lookup = new Subscription[1];
-        lookup[0] = node.hub().subscribe(UPDATES, EARLIEST, new Subscriber() {
-            @Override
-            public void onBacklog(Backlog backlog) {
-                MessageId found = null;
-                for (Message m : backlog.messages()) {
-                    MercureUpdate u = MercureStream.decode(m);
-                    if (u != null && publisherId.equals(u.id())) {
-                        found = m.id();
-                    }
-                }
-                MessageId cursor = found;
-                // On the connection's loop, after subscribe has returned (it may call back inline).
-                ctx.executor().execute(() -> {
-                    lookup[0].cancel();
-                    ctx.channel().config().setAutoRead(true);
-                    if (ctx.channel().isActive()) {
-                        MercureStream.start(ctx, node, selectors, grant, cursor == null ? EARLIEST : cursor,
-                                cursor == null ? "earliest" : publisherId);
-                    }
-                });
-            }
-
-            @Override
-            public void onMessage(Message message) {
-                // The lookup reads history only; the stream that follows gets live updates.
-            }
-
-            @Override
-            public void onFailure(Throwable cause) {
-                ctx.executor().execute(() -> Replies.error(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE,
-                        "history unavailable: " + cause.getMessage(), false));
-            }
-        });
     }
 
     /** {@code POST}: verifies the publisher's JWT, reads the form, stores the update, answers with its id. */
@@ -189,64 +125,13 @@ final class MercureEndpoint {
     }
 
     /** The form fields of a publication; {@link IllegalArgumentException} names what is wrong. */
-    static MercureUpdate form(FullHttpRequest request) {
+    private static MercureUpdate form(FullHttpRequest request) {
         String contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
         if (!contentType.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
             throw new IllegalArgumentException("publish with Content-Type: application/x-www-form-urlencoded");
         }
         String body = request.content().toString(StandardCharsets.UTF_8);
-        Map<String, List<String>> fields = new QueryStringDecoder(body, StandardCharsets.UTF_8, false, 1024).parameters();
-        List<String> topics = fields.getOrDefault("topic", List.of());
-        if (topics.isEmpty()) {
-            throw new IllegalArgumentException("an update needs at least one topic field");
-        }
-        String retry = first(fields, "retry");
-        long retryMillis = -1;
-        if (retry != null && !retry.isEmpty()) {
-            try {
-                retryMillis = Long.parseLong(retry);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("retry must be a number of milliseconds, got '" + abbreviate(retry) + "'");
-            }
-            if (retryMillis < 0) {
-                throw new IllegalArgumentException("retry must be a non-negative number of milliseconds, got " + retryMillis);
-            }
-        }
-        String id = first(fields, "id");
-        String type = first(fields, "type");
-        return new MercureUpdate(topics, first(fields, "data"), fields.containsKey("private"),
-                id == null || id.isEmpty() ? null : id, type == null || type.isEmpty() ? null : type, retryMillis);
-    }
-
-    /**
-     * The subscription's selectors: {@code topic} (drafts up to 07: exact or URI template),
-     * {@code match} / {@code match_exact} and {@code match_urlpattern} (later drafts).
-     */
-    static List<TopicSelector> selectors(Map<String, List<String>> params) {
-        List<TopicSelector> out = new ArrayList<>();
-        for (Map.Entry<String, List<String>> e : params.entrySet()) {
-            String name = e.getKey();
-            for (String value : e.getValue()) {
-                switch (name) {
-                    case "topic" -> out.add(TopicSelector.topicParameter(value));
-                    case "match", "match_exact" -> out.add(TopicSelector.exact(value));
-                    case "match_urlpattern" -> out.add(TopicSelector.urlPattern(value));
-                    default -> {
-                        if (name.startsWith("match_")) {
-                            throw new IllegalArgumentException("matcher type " + abbreviate(name.substring(6))
-                                    + " is not supported: use topic, match or match_urlpattern");
-                        }
-                    }
-                }
-            }
-        }
-        if (out.isEmpty()) {
-            throw new IllegalArgumentException("subscribe with at least one topic (or match / match_urlpattern) parameter");
-        }
-        if (out.size() > MAX_SELECTORS) {
-            throw new IllegalArgumentException("at most " + MAX_SELECTORS + " topic selectors per subscription");
-        }
-        return List.copyOf(out);
+        return MercureRequests.update(new QueryStringDecoder(body, StandardCharsets.UTF_8, false, 1024).parameters());
     }
 
     /**
@@ -298,9 +183,5 @@ final class MercureEndpoint {
     private static String first(Map<String, List<String>> params, String key) {
         List<String> values = params.get(key);
         return values == null || values.isEmpty() ? null : values.get(0);
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 64 ? s : s.substring(0, 64) + "…";
     }
 }
