@@ -14,6 +14,8 @@ import dev.halley.edge.Limits;
 import dev.halley.edge.MegaCometOptions;
 import dev.halley.edge.Security;
 import dev.halley.edge.ServerOptions;
+import dev.halley.pusher.PusherApps;
+import dev.halley.pusher.PusherGateway;
 import io.netty.channel.ChannelException;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -157,11 +159,17 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--drain-timeout", defaultValue = "10s", description = "On SIGTERM or POST /admin/drain, how long clients get to leave before the rest are cut (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
 
+    @Option(names = "--pusher-app", paramLabel = "ID:KEY:SECRET[:FLAG...]", split = ",",
+            description = "Also speak the Pusher Channels protocol for this app (repeatable); flags: client-events, max-connections=N, max-event-bytes=N.")
+    List<String> pusherApps = new ArrayList<>();
+
     @Override
     public Integer call() throws InterruptedException {
         ServerOptions options;
+        PusherApps pusher;
         try {
             options = options();
+            pusher = PusherApps.parse(pusherApps);
             checkClusterOptions();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
@@ -178,7 +186,8 @@ final class ServerCommand implements Callable<Integer> {
         HalleyServer server;
         ClusterMembership membership;
         try {
-            server = HalleyServer.start(options, brokers);
+            server = HalleyServer.start(options, brokers,
+                    pusher.isEmpty() ? null : hub -> new PusherGateway(hub, pusher, Clock.systemUTC()));
         } catch (ChannelException e) {
             spec.commandLine().getErr().println("halley server: " + e.getMessage());
             return 1;

@@ -3,6 +3,7 @@ package dev.halley.edge;
 import dev.halley.broker.Broker;
 import dev.halley.broker.Shards;
 import dev.halley.hub.Hub;
+import dev.halley.pusher.PusherGateway;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
@@ -75,7 +76,7 @@ public final class HalleyServer implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
-    private HalleyServer(ServerOptions options, Function<Shards, Broker> brokerFactory) {
+    private HalleyServer(ServerOptions options, Function<Shards, Broker> brokerFactory, Function<Hub, PusherGateway> pusherFactory) {
         this.options = options;
         this.epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -91,7 +92,8 @@ public final class HalleyServer implements AutoCloseable {
                 new PublishGuard(security.publishKeys(), options.limits().publishesPerSecondPerKey()),
                 security.subscriberSecret() == null ? null : new SubscriberTokens(security.subscriberSecret()),
                 new OriginPolicy(security.allowedOrigins(), security.tls()), System.currentTimeMillis(),
-                new NodeMetrics(hub, counters, executors.size()), new NodeAdmin());
+                new NodeMetrics(hub, counters, executors.size()), new NodeAdmin(),
+                pusherFactory == null ? null : pusherFactory.apply(hub));
         this.tls = security.tls() ? TlsContexts.server(security.tlsCert(), security.tlsKey()) : null;
     }
 
@@ -101,7 +103,16 @@ public final class HalleyServer implements AutoCloseable {
      * @param brokerFactory builds the broker for this node's loops (embedded or cluster)
      */
     public static HalleyServer start(ServerOptions options, Function<Shards, Broker> brokerFactory) throws InterruptedException {
-        HalleyServer server = new HalleyServer(options, brokerFactory);
+        return start(options, brokerFactory, null);
+    }
+
+    /**
+     * Starts a node that also speaks the Pusher protocol ({@code /app/} and {@code /apps/}) on its
+     * ports, through the gateway {@code pusherFactory} builds on the node's hub (null: it does not).
+     */
+    public static HalleyServer start(ServerOptions options, Function<Shards, Broker> brokerFactory,
+                                     Function<Hub, PusherGateway> pusherFactory) throws InterruptedException {
+        HalleyServer server = new HalleyServer(options, brokerFactory, pusherFactory);
         try {
             server.hub.start();
             server.node.metrics().start(server.loops.next());
