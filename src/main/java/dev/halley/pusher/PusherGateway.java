@@ -146,8 +146,9 @@ public final class PusherGateway {
         return activityTimeout;
     }
 
+    /** Pusher's 30 seconds, or the activity timeout when that is shorter. */
     Duration pongTimeout() {
-        return PONG_TIMEOUT;
+        return activityTimeout.compareTo(PONG_TIMEOUT) < 0 ? activityTimeout : PONG_TIMEOUT;
     }
 
     int maxChannelsPerConnection() {
