@@ -9,6 +9,8 @@ import Echo from 'laravel-echo';
 const [port, appId, key, secret, otherId, otherKey, otherSecret] = process.argv.slice(2);
 const server = new PusherServer({ appId, key, secret, host: '127.0.0.1', port, useTLS: false });
 const other = new PusherServer({ appId: otherId, key: otherKey, secret: otherSecret, host: '127.0.0.1', port, useTLS: false });
+const masterKey = Buffer.alloc(32, 7).toString('base64');
+const encrypting = new PusherServer({ appId, key, secret, host: '127.0.0.1', port, useTLS: false, encryptionMasterKeyBase64: masterKey });
 const wrongSecret = new PusherServer({ appId, key, secret: secret + 'x', host: '127.0.0.1', port, useTLS: false });
 
 let passed = 0;
@@ -110,6 +112,14 @@ await test('private channel signed by the server SDK delivers', async () => {
   const got = once(ch, 'shipped');
   await server.trigger('private-orders', 'shipped', { id: 7 });
   check((await within(5000, 'shipped', got)).id === 7, 'wrong data');
+});
+
+await test('private-encrypted channel: the SDK encrypts, Halley relays untouched, pusher-js decrypts', async () => {
+  const c = client({}, key, encrypting);
+  const ch = await subscribed(c, 'private-encrypted-safe');
+  const got = once(ch, 'sealed');
+  await encrypting.trigger('private-encrypted-safe', 'sealed', { pin: 1234 });
+  check((await within(5000, 'decrypted event', got)).pin === 1234, 'not decrypted');
 });
 
 await test('a signature from the wrong secret is refused with subscription_error', async () => {

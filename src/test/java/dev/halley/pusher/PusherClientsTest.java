@@ -51,6 +51,7 @@ class PusherClientsTest {
             assertThat(output).as(output)
                     .contains("ok - public channel delivers an event triggered through the HTTP API")
                     .contains("ok - private channel signed by the server SDK delivers")
+                    .contains("ok - private-encrypted channel: the SDK encrypts, Halley relays untouched, pusher-js decrypts")
                     .contains("ok - presence: member list, member_added, member_removed, one member per user id")
                     .contains("ok - client events reach the others on a private channel, never the sender")
                     .contains("ok - cache channel: the last event on subscribe, or pusher:cache_miss")
