@@ -5,6 +5,9 @@
 import PusherClient from 'pusher-js';
 import PusherServer from 'pusher';
 import Echo from 'laravel-echo';
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
 
 const [port, appId, key, secret, otherId, otherKey, otherSecret] = process.argv.slice(2);
 const server = new PusherServer({ appId, key, secret, host: '127.0.0.1', port, useTLS: false });
@@ -336,6 +339,74 @@ await test('laravel-echo: channel().listen(), private(), join().here().joining()
   check((await within(5000, 'joining', e1.joiningPromise)).name === 'flo', 'joining');
   e2.disconnect();
   check((await within(5000, 'leaving', e1.leavingPromise)).name === 'flo', 'leaving');
+});
+
+await test('pusher-js in chromium: public, private and presence channels, client events', async () => {
+  const executablePath = '/usr/bin/chromium';
+  check(fs.existsSync(executablePath), 'chromium is missing at /usr/bin/chromium: apt-get install -y chromium (.ci/run does it)');
+  const browser = await chromium.launch({
+    executablePath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.exposeFunction('authorize', (socketId, channelName, user) => server.authorizeChannel(socketId, channelName,
+      channelName.startsWith('presence-') ? { user_id: user, user_info: { name: user } } : undefined));
+    // A page of the node's own origin, so the WebSocket's Origin is the one Halley serves.
+    await page.goto(`http://127.0.0.1:${port}/status`);
+    await page.addScriptTag({ path: createRequire(import.meta.url).resolve('pusher-js/dist/web/pusher.min.js') });
+    await page.evaluate(({ key, port }) => {
+      const make = (user) => new window.Pusher(key, {
+        cluster: 'mt1', wsHost: '127.0.0.1', wsPort: port, forceTLS: false, enabledTransports: ['ws'],
+        channelAuthorization: {
+          customHandler: ({ socketId, channelName }, callback) =>
+            window.authorize(socketId, channelName, user).then((auth) => callback(null, auth), (e) => callback(e, null)),
+        },
+      });
+      window.got = [];
+      const ready = (ch) => new Promise((resolve) => ch.bind('pusher:subscription_succeeded', resolve));
+      const a = make('alice');
+      const b = make('bob');
+      window.states = () => JSON.stringify([a.connection.state, b.connection.state,
+        ...['browser-news', 'private-browser', 'presence-browser'].map((n) => a.channel(n) && a.channel(n).subscribed)]);
+      const news = a.subscribe('browser-news');
+      news.bind('headline', (d) => window.got.push('headline:' + d.text));
+      const secret = a.subscribe('private-browser');
+      secret.bind('memo', (d) => window.got.push('memo:' + d.text));
+      const roomA = a.subscribe('presence-browser');
+      roomA.bind('pusher:member_added', (m) => window.got.push('joined:' + m.id));
+      roomA.bind('client-hi', (d, meta) => window.got.push('client-hi:' + d.from + ':' + meta.user_id));
+      window.ready = Promise.all([ready(news), ready(secret), ready(roomA)]).then(() => {
+        const roomB = b.subscribe('presence-browser');
+        return ready(roomB).then(() => {
+          window.bobSees = roomB.members.count;
+          roomB.trigger('client-hi', { from: 'bob' });
+        });
+      });
+    }, { key, port: Number(port) });
+    const logs = [];
+    page.on('console', (m) => logs.push(m.text()));
+    try {
+      await within(10000, 'browser subscriptions', page.evaluate(() => window.ready));
+    } catch (e) {
+      throw new Error(e.message + ' states ' + await page.evaluate(() => window.states()) + ' console ' + JSON.stringify(logs));
+    }
+    check(await page.evaluate(() => window.bobSees) === 2, 'bob does not see two members');
+    await server.trigger('browser-news', 'headline', { text: 'hello' });
+    await server.trigger('private-browser', 'memo', { text: 'sealed' });
+    const expected = ['headline:hello', 'memo:sealed', 'joined:bob', 'client-hi:bob:bob'];
+    for (let i = 0; i < 100; i++) {
+      const got = await page.evaluate(() => window.got);
+      if (expected.every((e) => got.includes(e))) {
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error('the browser got ' + JSON.stringify(await page.evaluate(() => window.got)));
+  } finally {
+    await browser.close();
+  }
 });
 
 for (const c of clients) {

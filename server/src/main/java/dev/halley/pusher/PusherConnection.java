@@ -193,13 +193,13 @@ final class PusherConnection extends SimpleChannelInboundHandler<WebSocketFrame>
         String userId = null;
         JsonNode userInfo = null;
         if (name.signed()) {
-            String channelData = null;
+            // The server SDKs sign channel_data into any channel's auth when the app passes it.
+            String channelData = data.path("channel_data").isTextual() ? data.get("channel_data").asText() : null;
             if (name.access() == ChannelName.Access.PRESENCE) {
-                if (!data.path("channel_data").isTextual()) {
+                if (channelData == null) {
                     refuseSubscription(channel, 400, PusherGateway.UNAUTHORIZED, "Presence channels need channel_data with a user_id");
                     return null;
                 }
-                channelData = data.get("channel_data").asText();
                 JsonNode member = parseOrNull(channelData);
                 JsonNode id = member == null ? null : member.get("user_id");
                 if (id == null || !(id.isTextual() || id.isIntegralNumber()) || id.asText().isEmpty()) {

@@ -57,6 +57,7 @@ class PusherClientsTest {
                     .contains("ok - cache channel: the last event on subscribe, or pusher:cache_miss")
                     .contains("ok - pusher-js reconnects after the connection is cut and resubscribes")
                     .contains("ok - laravel-echo: channel().listen(), private(), join().here().joining().leaving()")
+                    .contains("ok - pusher-js in chromium: public, private and presence channels, client events")
                     .doesNotContain("not ok")
                     .containsPattern("pusher: [1-9][0-9]* passed, 0 failed");
         }
