@@ -69,6 +69,10 @@ final class PusherConnection extends SimpleChannelInboundHandler<WebSocketFrame>
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt == PusherGateway.DRAIN) {
+            closeWith(PusherGateway.PROTOCOL_ERROR, "The node is restarting, reconnect");
+            return;
+        }
         if (evt != PusherGateway.HANDSHAKE_DONE) {
             super.userEventTriggered(ctx, evt);
             return;

@@ -47,6 +47,17 @@ public final class PusherGateway {
         }
     };
 
+    /**
+     * The user event the transport fires down a socket's pipeline when the node drains: the
+     * socket is closed with 4200, and pusher-js reconnects at once (to another node) and resubscribes.
+     */
+    public static final Object DRAIN = new Object() {
+        @Override
+        public String toString() {
+            return "PusherGateway.DRAIN";
+        }
+    };
+
     static final int UNKNOWN_APP = 4001;
     static final int UNSUPPORTED_PROTOCOL = 4007;
     static final int NO_PROTOCOL = 4008;

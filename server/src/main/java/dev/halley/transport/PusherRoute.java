@@ -7,6 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -23,6 +24,17 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 final class PusherRoute {
 
     private PusherRoute() {
+    }
+
+    /** Tells the Pusher handler, which cannot see this package, that the node drains. */
+    @ChannelHandler.Sharable
+    private static final class DrainSignal extends ChannelInboundHandlerAdapter {
+        static final DrainSignal INSTANCE = new DrainSignal();
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            ctx.fireUserEventTriggered(evt == NodeAdmin.DRAIN ? PusherGateway.DRAIN : evt);
+        }
     }
 
     static void api(ChannelHandlerContext ctx, PusherGateway pusher, FullHttpRequest request, QueryStringDecoder query,
@@ -58,6 +70,7 @@ final class PusherRoute {
         ChannelHandler connection = node.pusher().socket(query.path(), query.parameters());
         ctx.pipeline().replace(ctx.handler(), "pusher", connection);
         ctx.pipeline().addBefore("pusher", "ws-aggregator", new WebSocketFrameAggregator(node.limits().maxMessageBytes()));
+        ctx.pipeline().addBefore("pusher", "pusher-drain", DrainSignal.INSTANCE);
         handshaker.handshake(ctx.channel(), request).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 f.channel().close();

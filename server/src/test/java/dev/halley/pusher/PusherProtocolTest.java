@@ -187,6 +187,15 @@ class PusherProtocolTest {
     }
 
     @Test
+    void aDrainingNodeClosesPusherSocketsWith4200SoThatPusherJsReconnectsElsewhere() throws Exception {
+        start(PusherGateway.DEFAULT_ACTIVITY_TIMEOUT);
+        try (WsClient ws = connect(APP)) {
+            server.drain(Duration.ofSeconds(5));
+            assertThat(ws.closeCode()).isEqualTo(4200);
+        }
+    }
+
+    @Test
     void pusherChannelsAndHalleyChannelsNeverMeet() throws Exception {
         start(PusherGateway.DEFAULT_ACTIVITY_TIMEOUT);
         try (WsClient pusher = connect(APP); WsClient halley = WsClient.open(server.port(), "/sub/channel/iso")) {
