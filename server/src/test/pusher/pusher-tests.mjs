@@ -1,20 +1,38 @@
 // Drives the real Pusher clients against a Halley node started by PusherClientsTest (JUnit):
 // pusher-js and laravel-echo as subscribers, the official `pusher` server SDK for the HTTP API and
 // for every auth signature, so Halley's checks meet the vendor's own signing code.
-// Usage: node pusher-tests.mjs <port> <appId> <key> <secret> <otherAppId> <otherKey> <otherSecret>
+// Usage: node pusher-tests.mjs <port> <appId> <key> <secret> <otherAppId> <otherKey> <otherSecret> <webhookPort>
 import PusherClient from 'pusher-js';
 import PusherServer from 'pusher';
 import Echo from 'laravel-echo';
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 
-const [port, appId, key, secret, otherId, otherKey, otherSecret] = process.argv.slice(2);
+const [port, appId, key, secret, otherId, otherKey, otherSecret, webhookPort] = process.argv.slice(2);
 const server = new PusherServer({ appId, key, secret, host: '127.0.0.1', port, useTLS: false });
 const other = new PusherServer({ appId: otherId, key: otherKey, secret: otherSecret, host: '127.0.0.1', port, useTLS: false });
 const masterKey = Buffer.alloc(32, 7).toString('base64');
 const encrypting = new PusherServer({ appId, key, secret, host: '127.0.0.1', port, useTLS: false, encryptionMasterKeyBase64: masterKey });
 const wrongSecret = new PusherServer({ appId, key, secret: secret + 'x', host: '127.0.0.1', port, useTLS: false });
+
+// The app's webhook receiver: every request is checked with the SDK's own webhook validation.
+const webhooks = { valid: [], invalid: 0 };
+const receiver = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const hook = server.webhook({ headers: req.headers, rawBody: Buffer.concat(chunks).toString('utf8') });
+    if (hook.isValid()) {
+      webhooks.valid.push(...hook.getEvents());
+    } else {
+      webhooks.invalid++;
+    }
+    res.writeHead(200).end();
+  });
+});
+await new Promise((resolve) => receiver.listen(Number(webhookPort), '127.0.0.1', resolve));
 
 let passed = 0;
 let failed = 0;
@@ -409,8 +427,26 @@ await test('pusher-js in chromium: public, private and presence channels, client
   }
 });
 
+await test('webhooks: occupied, member_added, client_event, member_removed, vacated, signed as the SDK checks', async () => {
+  const a = client({ user: 'hooky' });
+  const b = client({ user: 'other' });
+  const chA = await subscribed(a, 'presence-hooks');
+  const chB = await subscribed(b, 'presence-hooks');
+  const got = once(chB, 'client-ping');
+  chA.trigger('client-ping', { n: 1 });
+  await within(5000, 'client-ping', got);
+  a.disconnect();
+  b.disconnect();
+  const seen = (name, extra = () => true) => webhooks.valid.some((e) => e.name === name && e.channel === 'presence-hooks' && extra(e));
+  await until(() => seen('channel_occupied') && seen('member_added', (e) => e.user_id === 'hooky')
+    && seen('client_event', (e) => e.event === 'client-ping' && e.user_id === 'hooky' && JSON.parse(e.data).n === 1)
+    && seen('member_removed', (e) => e.user_id === 'hooky') && seen('channel_vacated'), 'webhooks ' + JSON.stringify(webhooks));
+  check(webhooks.invalid === 0, webhooks.invalid + ' webhook requests failed the SDK validation');
+});
+
 for (const c of clients) {
   c.disconnect();
 }
+receiver.close();
 console.log(`pusher: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

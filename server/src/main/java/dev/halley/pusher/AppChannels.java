@@ -16,7 +16,7 @@ import java.util.TreeMap;
  *
  * <p>Called from every connection's loop; one lock per app keeps a join's member list and the
  * member events others receive consistent with each other. Only subscribing and leaving take it,
- * never an event's delivery. Frames to other connections are handed to their loops inside the
+ * never an event's delivery; webhooks are only queued under it (this node's occupancy and members). Frames to other connections are handed to their loops inside the
  * lock, so each connection sees member events in the order the list changed.
  */
 final class AppChannels {
@@ -47,6 +47,12 @@ final class AppChannels {
     }
 
     private final Map<String, Channel> channels = new HashMap<>();
+    /** Null when the app has no webhook. */
+    private final Webhooks webhooks;
+
+    AppChannels(Webhooks webhooks) {
+        this.webhooks = webhooks;
+    }
 
     /**
      * Adds {@code listener} to {@code channel}; on presence channels as {@code userId}
@@ -54,7 +60,14 @@ final class AppChannels {
      * with this user in it, or {@code {}}. A user's first connection is announced to the others.
      */
     synchronized String join(String channel, Listener listener, String userId, JsonNode userInfo) {
-        Channel c = channels.computeIfAbsent(channel, n -> new Channel());
+        Channel c = channels.get(channel);
+        if (c == null) {
+            c = new Channel();
+            channels.put(channel, c);
+            if (webhooks != null) {
+                webhooks.channelOccupied(channel);
+            }
+        }
         c.subscribers.put(listener, userId == null ? "" : userId);
         if (userId == null) {
             return "{}";
@@ -63,6 +76,9 @@ final class AppChannels {
         if (member == null) {
             member = new Member(userInfo);
             c.members.put(userId, member);
+            if (webhooks != null) {
+                webhooks.memberAdded(channel, userId);
+            }
             String added = Frames.memberAdded(channel, userId, userInfo);
             for (Listener other : c.subscribers.keySet()) {
                 if (other != listener) {
@@ -85,6 +101,9 @@ final class AppChannels {
             Member member = c.members.get(userId);
             if (member != null && --member.connections == 0) {
                 c.members.remove(userId);
+                if (webhooks != null) {
+                    webhooks.memberRemoved(channel, userId);
+                }
                 String removed = Frames.memberRemoved(channel, userId);
                 for (Listener other : c.subscribers.keySet()) {
                     other.send(removed);
@@ -93,6 +112,9 @@ final class AppChannels {
         }
         if (c.subscribers.isEmpty()) {
             channels.remove(channel);
+            if (webhooks != null) {
+                webhooks.channelVacated(channel);
+            }
         }
     }
 

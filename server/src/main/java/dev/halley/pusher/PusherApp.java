@@ -1,5 +1,8 @@
 package dev.halley.pusher;
 
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -13,8 +16,10 @@ import java.util.regex.Pattern;
  * @param maxEventBytes largest event data accepted, from clients and from the HTTP API
  * @param maxConnections past this many open connections of this app on one node a new one is
  *     refused with close code 4100 (over capacity)
+ * @param webhookUrl where the app's webhooks are posted (http or https), or null for none
  */
-public record PusherApp(String id, String key, String secret, boolean clientEvents, int maxEventBytes, int maxConnections) {
+public record PusherApp(String id, String key, String secret, boolean clientEvents, int maxEventBytes, int maxConnections,
+                        URI webhookUrl) {
 
     /** Pusher's own limit on one event's data. */
     public static final int DEFAULT_MAX_EVENT_BYTES = 10 * 1024;
@@ -39,11 +44,16 @@ public record PusherApp(String id, String key, String secret, boolean clientEven
         if (maxConnections < 1) {
             throw new IllegalArgumentException("a Pusher app's max connections must be at least 1, got " + maxConnections);
         }
+        if (webhookUrl != null && (!("http".equals(webhookUrl.getScheme()) || "https".equals(webhookUrl.getScheme()))
+                || webhookUrl.getHost() == null)) {
+            throw new IllegalArgumentException("a Pusher app's webhook must be an http or https URL, got " + webhookUrl);
+        }
     }
 
     /**
      * Parses {@code id:key:secret[:flag...]}, the form of {@code --pusher-app}; the flags are
-     * {@code client-events}, {@code max-connections=N} and {@code max-event-bytes=N}.
+     * {@code client-events}, {@code max-connections=N}, {@code max-event-bytes=N} and
+     * {@code webhook=URL}, which must come last (the URL's own colons are part of it).
      */
     public static PusherApp parse(String text) {
         String[] parts = text.split(":", -1);
@@ -53,20 +63,29 @@ public record PusherApp(String id, String key, String secret, boolean clientEven
         boolean clientEvents = false;
         int maxEventBytes = DEFAULT_MAX_EVENT_BYTES;
         int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        URI webhook = null;
         for (int i = 3; i < parts.length; i++) {
             String flag = parts[i];
-            if (flag.equals("client-events")) {
+            if (flag.startsWith("webhook=")) {
+                String url = String.join(":", Arrays.asList(parts).subList(i, parts.length)).substring("webhook=".length());
+                try {
+                    webhook = new URI(url);
+                } catch (URISyntaxException e) {
+                    throw new IllegalArgumentException("a Pusher app's webhook must be an http or https URL, got '" + url + "'");
+                }
+                break;
+            } else if (flag.equals("client-events")) {
                 clientEvents = true;
             } else if (flag.startsWith("max-connections=")) {
                 maxConnections = number(flag);
             } else if (flag.startsWith("max-event-bytes=")) {
                 maxEventBytes = number(flag);
             } else {
-                throw new IllegalArgumentException("a Pusher app's flags are client-events, max-connections=N and max-event-bytes=N; got '"
-                        + flag + "'");
+                throw new IllegalArgumentException("a Pusher app's flags are client-events, max-connections=N, max-event-bytes=N and "
+                        + "webhook=URL; got '" + flag + "'");
             }
         }
-        return new PusherApp(parts[0], parts[1], parts[2], clientEvents, maxEventBytes, maxConnections);
+        return new PusherApp(parts[0], parts[1], parts[2], clientEvents, maxEventBytes, maxConnections, webhook);
     }
 
     private static int number(String flag) {
@@ -87,6 +106,6 @@ public record PusherApp(String id, String key, String secret, boolean clientEven
     /** Keeps the secret out of logs and error messages. */
     @Override
     public String toString() {
-        return "PusherApp[id=" + id + ", key=" + key + ", clientEvents=" + clientEvents + "]";
+        return "PusherApp[id=" + id + ", key=" + key + ", clientEvents=" + clientEvents + ", webhook=" + webhookUrl + "]";
     }
 }

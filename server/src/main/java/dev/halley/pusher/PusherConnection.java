@@ -277,6 +277,9 @@ final class PusherConnection extends SimpleChannelInboundHandler<WebSocketFrame>
         }
         String userId = feed.name.access() == ChannelName.Access.PRESENCE ? feed.userId : null;
         gateway.hub().publish(gateway.topic(app.app(), channel), Frames.stored(socketId, channel, event, data, userId));
+        if (app.webhooks() != null) {
+            app.webhooks().clientEvent(channel, event, data, socketId, userId);
+        }
     }
 
     /** From any thread: queues a frame to this connection (member events of other connections' joins). */

@@ -5,12 +5,17 @@ import dev.halley.message.Topic;
 import io.netty.channel.ChannelHandler;
 import java.time.Clock;
 import java.time.Duration;
+import java.net.http.HttpClient;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -70,12 +75,16 @@ public final class PusherGateway {
     public static final Duration DEFAULT_ACTIVITY_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration PONG_TIMEOUT = Duration.ofSeconds(30);
     private static final int MAX_CHANNELS_PER_CONNECTION = 100;
+    /** How long webhook events gather before they are posted together. */
+    static final Duration WEBHOOK_BATCH_INTERVAL = Duration.ofMillis(500);
 
     private final Hub hub;
     private final PusherApps apps;
     private final Map<String, App> byId = new LinkedHashMap<>();
     private final Duration activityTimeout;
     private final HttpApi api;
+    /** Posts the apps' webhooks; null when no app has one. */
+    private final ScheduledExecutorService webhookThread;
 
     /**
      * @param activityTimeout told to clients in {@code connection_established}, whole seconds from
@@ -89,8 +98,24 @@ public final class PusherGateway {
             throw new IllegalArgumentException("the Pusher activity timeout must be whole seconds from 1s to 1h, got " + activityTimeout);
         }
         this.activityTimeout = activityTimeout;
+        boolean anyWebhook = apps.apps().stream().anyMatch(a -> a.webhookUrl() != null);
+        this.webhookThread = anyWebhook ? Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "pusher-webhooks");
+            t.setDaemon(true);
+            return t;
+        }) : null;
+        HttpClient webhookClient = anyWebhook ? HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build() : null;
+        List<Webhooks> hooks = new ArrayList<>();
         for (PusherApp app : apps.apps()) {
-            byId.put(app.id(), new App(app));
+            Webhooks webhooks = app.webhookUrl() == null ? null : new Webhooks(app, webhookClient, webhookThread, clock);
+            if (webhooks != null) {
+                hooks.add(webhooks);
+            }
+            byId.put(app.id(), new App(app, webhooks));
+        }
+        if (webhookThread != null) {
+            long batchMillis = WEBHOOK_BATCH_INTERVAL.toMillis();
+            webhookThread.scheduleWithFixedDelay(() -> hooks.forEach(Webhooks::flush), batchMillis, batchMillis, TimeUnit.MILLISECONDS);
         }
         this.api = new HttpApi(this, Objects.requireNonNull(clock, "clock"));
     }
@@ -145,6 +170,13 @@ public final class PusherGateway {
         return api.answer(method, path, params, body);
     }
 
+    /** Stops posting webhooks; what is still queued is not sent. */
+    public void close() {
+        if (webhookThread != null) {
+            webhookThread.shutdownNow();
+        }
+    }
+
     Hub hub() {
         return hub;
     }
@@ -184,11 +216,19 @@ public final class PusherGateway {
     /** One app's live state on this node. */
     static final class App {
         private final PusherApp app;
-        private final AppChannels channels = new AppChannels();
+        private final AppChannels channels;
+        private final Webhooks webhooks;
         private final AtomicInteger connections = new AtomicInteger();
 
-        App(PusherApp app) {
+        App(PusherApp app, Webhooks webhooks) {
             this.app = app;
+            this.webhooks = webhooks;
+            this.channels = new AppChannels(webhooks);
+        }
+
+        /** Null when the app has no webhook. */
+        Webhooks webhooks() {
+            return webhooks;
         }
 
         PusherApp app() {

@@ -103,9 +103,12 @@ public final class Node {
         admin.onDrainRequest(action);
     }
 
-    /** Stops the meters. */
+    /** Stops the meters and the Pusher gateway's webhooks. */
     public void close() {
         metrics.close();
+        if (pusher != null) {
+            pusher.close();
+        }
     }
 
     Hub hub() {

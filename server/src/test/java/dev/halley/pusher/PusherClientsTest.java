@@ -8,6 +8,9 @@ import dev.halley.broker.LocalBroker;
 import dev.halley.edge.HalleyServer;
 import dev.halley.edge.ServerOptions;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,20 +29,27 @@ class PusherClientsTest {
 
     private static final Path SCRIPT_DIR = Path.of("src/test/pusher");
     static final PusherApp APP = new PusherApp("1001", "app-key", "app-secret-0123456789", true,
-            PusherApp.DEFAULT_MAX_EVENT_BYTES, PusherApp.DEFAULT_MAX_CONNECTIONS);
+            PusherApp.DEFAULT_MAX_EVENT_BYTES, PusherApp.DEFAULT_MAX_CONNECTIONS, null);
     static final PusherApp OTHER = new PusherApp("1002", "other-key", "other-secret-0123456789", false,
-            PusherApp.DEFAULT_MAX_EVENT_BYTES, PusherApp.DEFAULT_MAX_CONNECTIONS);
+            PusherApp.DEFAULT_MAX_EVENT_BYTES, PusherApp.DEFAULT_MAX_CONNECTIONS, null);
 
     @Test
     void pusherJsLaravelEchoAndTheServerSdkWork() throws Exception {
         requireTools();
-        PusherApps apps = new PusherApps(List.of(APP, OTHER));
+        int webhookPort;
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            webhookPort = free.getLocalPort();
+        }
+        PusherApp withWebhook = new PusherApp(APP.id(), APP.key(), APP.secret(), APP.clientEvents(), APP.maxEventBytes(),
+                APP.maxConnections(), URI.create("http://127.0.0.1:" + webhookPort + "/pusher/webhooks"));
+        PusherApps apps = new PusherApps(List.of(withWebhook, OTHER));
         try (HalleyServer server = HalleyServer.start(ServerOptions.DEFAULTS.withPort(0).withBind("127.0.0.1").withLoops(2),
                 shards -> new LocalBroker(shards, BrokerOptions.DEFAULTS, Clock.systemUTC()),
                 hub -> new PusherGateway(hub, apps, Clock.systemUTC()))) {
             Path log = Files.createTempFile("halley-pusher", ".log");
             Process node = new ProcessBuilder("node", SCRIPT_DIR.resolve("pusher-tests.mjs").toString(),
-                    Integer.toString(server.port()), APP.id(), APP.key(), APP.secret(), OTHER.id(), OTHER.key(), OTHER.secret())
+                    Integer.toString(server.port()), APP.id(), APP.key(), APP.secret(), OTHER.id(), OTHER.key(), OTHER.secret(),
+                    Integer.toString(webhookPort))
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             if (!node.waitFor(4, TimeUnit.MINUTES)) {
                 node.destroyForcibly();
@@ -58,6 +68,7 @@ class PusherClientsTest {
                     .contains("ok - pusher-js reconnects after the connection is cut and resubscribes")
                     .contains("ok - laravel-echo: channel().listen(), private(), join().here().joining().leaving()")
                     .contains("ok - pusher-js in chromium: public, private and presence channels, client events")
+                    .contains("ok - webhooks: occupied, member_added, client_event, member_removed, vacated, signed as the SDK checks")
                     .doesNotContain("not ok")
                     .containsPattern("pusher: [1-9][0-9]* passed, 0 failed");
         }

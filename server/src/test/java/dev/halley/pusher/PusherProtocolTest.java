@@ -29,8 +29,8 @@ class PusherProtocolTest {
 
     private static final PusherApp APP = PusherClientsTest.APP;
     /** Client events off. */
-    private static final PusherApp QUIET = new PusherApp("2001", "quiet-key", "quiet-secret-0123456789", false, 64, 10);
-    private static final PusherApp TINY = new PusherApp("2002", "tiny-key", "tiny-secret-0123456789", true, 64, 1);
+    private static final PusherApp QUIET = new PusherApp("2001", "quiet-key", "quiet-secret-0123456789", false, 64, 10, null);
+    private static final PusherApp TINY = new PusherApp("2002", "tiny-key", "tiny-secret-0123456789", true, 64, 1, null);
 
     private HalleyServer server;
     private final HttpClient http = HttpClient.newHttpClient();
