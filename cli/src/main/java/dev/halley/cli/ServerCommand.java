@@ -1,21 +1,21 @@
 package dev.halley.cli;
 
+import dev.halley.auth.Security;
 import dev.halley.broker.Broker;
 import dev.halley.broker.BrokerOptions;
 import dev.halley.broker.LocalBroker;
 import dev.halley.broker.RedisBroker;
 import dev.halley.broker.Retention;
-import dev.halley.loops.Shards;
 import dev.halley.cluster.ClusterMembership;
 import dev.halley.edge.AcceptMode;
-import dev.halley.transport.Durations;
 import dev.halley.edge.HalleyServer;
-import dev.halley.transport.Limits;
-import dev.halley.transport.MegaCometOptions;
-import dev.halley.auth.Security;
 import dev.halley.edge.ServerOptions;
+import dev.halley.loops.Shards;
 import dev.halley.pusher.PusherApps;
 import dev.halley.pusher.PusherGateway;
+import dev.halley.transport.Durations;
+import dev.halley.transport.Limits;
+import dev.halley.transport.MegaCometOptions;
 import io.netty.channel.ChannelException;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -29,10 +29,10 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code halley server}: runs one node until it is stopped (SIGTERM or Ctrl-C). */
 @Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,

@@ -1,13 +1,13 @@
 package dev.halley.edge;
 
 import dev.halley.auth.Security;
+import dev.halley.broker.Broker;
+import dev.halley.hub.Hub;
+import dev.halley.loops.Shards;
+import dev.halley.pusher.PusherGateway;
+import dev.halley.transport.HttpPipeline;
 import dev.halley.transport.MegaCometManagerPort;
 import dev.halley.transport.Node;
-import dev.halley.transport.HttpPipeline;
-import dev.halley.broker.Broker;
-import dev.halley.loops.Shards;
-import dev.halley.hub.Hub;
-import dev.halley.pusher.PusherGateway;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
