@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.halley.message.Message;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -182,7 +183,7 @@ final class HttpApi {
             throw new Refused(400, "An event's \"data\" must be a string");
         }
         String data = body.get("data").asText();
-        if (data.length() > app.maxEventBytes()) {
+        if (data.getBytes(StandardCharsets.UTF_8).length > app.maxEventBytes()) {
             throw new Refused(413, "Request Entity Too Large: event data is limited to " + app.maxEventBytes() + " bytes");
         }
         String socketId = null;

@@ -270,7 +270,7 @@ final class PusherConnection extends SimpleChannelInboundHandler<WebSocketFrame>
             return;
         }
         JsonNode data = frame.path("data");
-        if (Frames.text(data).length() > app.app().maxEventBytes()) {
+        if (Frames.text(data).getBytes(StandardCharsets.UTF_8).length > app.app().maxEventBytes()) {
             ctx.writeAndFlush(text(Frames.error(PusherGateway.PROTOCOL_ERROR,
                     "Client event rejected: data is larger than " + app.app().maxEventBytes() + " bytes")));
             return;

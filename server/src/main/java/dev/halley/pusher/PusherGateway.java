@@ -170,6 +170,22 @@ public final class PusherGateway {
         return api.answer(method, path, params, body);
     }
 
+    /**
+     * One app's figures on this node, for {@code GET /status}.
+     *
+     * @param connections open Pusher sockets of the app
+     * @param channels channels with at least one subscriber here
+     */
+    public record AppStatus(int connections, int channels) {
+    }
+
+    /** Per app id, its figures on this node; takes each app's registry lock briefly. */
+    public Map<String, AppStatus> status() {
+        Map<String, AppStatus> status = new LinkedHashMap<>();
+        byId.forEach((id, app) -> status.put(id, new AppStatus(app.connections.get(), app.channels.occupied("").size())));
+        return status;
+    }
+
     /** Stops posting webhooks; what is still queued is not sent. */
     public void close() {
         if (webhookThread != null) {

@@ -34,6 +34,9 @@ public final class Node {
     private Node(Hub hub, TransportOptions options, Security security, List<? extends EventExecutor> loops, PusherGateway pusher) {
         this.hub = hub;
         this.pusher = pusher;
+        if (pusher != null) {
+            admin.statusSection("pusher", pusher::status);
+        }
         this.options = options;
         this.counters = new NodeCounters(loops);
         this.publishGuard = new PublishGuard(security.publishKeys(), options.limits().publishesPerSecondPerKey());

@@ -61,7 +61,7 @@ class PusherProtocolTest {
     }
 
     @Test
-    void connectionEstablishedCarriesSocketIdAndActivityTimeout() throws Exception {
+    void connectionEstablishedCarriesSocketIdAndActivityTimeoutAndStatusCountsIt() throws Exception {
         start(PusherGateway.DEFAULT_ACTIVITY_TIMEOUT);
         try (WsClient ws = WsClient.open(server.port(), "/app/" + APP.key() + "?protocol=7")) {
             JsonNode data = TestServer.json(ws.next().get("data").asText());
@@ -69,6 +69,12 @@ class PusherProtocolTest {
             assertThat(data.get("activity_timeout").asInt()).isEqualTo(120);
             ws.send("{\"event\":\"pusher:ping\",\"data\":{}}");
             assertThat(ws.next().get("event").asText()).isEqualTo("pusher:pong");
+            ws.send("{\"event\":\"pusher:subscribe\",\"data\":{\"channel\":\"counted\"}}");
+            assertThat(ws.next().get("event").asText()).isEqualTo("pusher_internal:subscription_succeeded");
+            JsonNode status = TestServer.json(http.send(HttpRequest.newBuilder(uri("/status")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).path("pusher").path(APP.id());
+            assertThat(status.path("connections").asInt()).isEqualTo(1);
+            assertThat(status.path("channels").asInt()).isEqualTo(1);
         }
     }
 
