@@ -87,6 +87,8 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {
                 pusherSocket(ctx, request, query, keepAlive);
             }
+        } else if (path.equals(MercureEndpoint.PATH)) {
+            mercure(ctx, request, query, keepAlive);
         } else if (role == HttpPipeline.Role.PUBLISH) {
             bad(ctx, HttpResponseStatus.NOT_FOUND, "this address serves publishing and status only", keepAlive);
         } else if (path.equals("/sub") || path.startsWith("/sub/")) {
@@ -148,6 +150,24 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             refuse(ctx, HttpResponseStatus.FORBIDDEN, "origin not allowed", false, NodeCounters.Reject.FORBIDDEN);
         } else {
             PusherRoute.socket(ctx, node, request, query);
+        }
+    }
+
+    /** The Mercure hub: GET subscribes, POST publishes, each where this listener's role allows. */
+    private void mercure(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query, boolean keepAlive) {
+        if (node.mercure() == null) {
+            bad(ctx, HttpResponseStatus.NOT_FOUND, "the Mercure hub is off: start with --mercure-publisher-key", keepAlive);
+        } else if (request.method().equals(HttpMethod.POST)) {
+            if (role == HttpPipeline.Role.SUBSCRIBE) {
+                refuse(ctx, HttpResponseStatus.FORBIDDEN, "publishing is served on the publish address, not here", keepAlive,
+                        NodeCounters.Reject.FORBIDDEN);
+            } else {
+                MercureEndpoint.publish(ctx, node, request, query, keepAlive);
+            }
+        } else if (role == HttpPipeline.Role.PUBLISH) {
+            bad(ctx, HttpResponseStatus.NOT_FOUND, "this address serves publishing and status only", keepAlive);
+        } else if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {
+            MercureEndpoint.subscribe(ctx, node, request, query, keepAlive);
         }
     }
 
