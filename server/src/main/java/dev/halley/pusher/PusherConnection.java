@@ -1,10 +1,6 @@
 package dev.halley.pusher;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.halley.hub.Subscriber;
-import dev.halley.hub.Subscription;
-import dev.halley.message.Backlog;
-import dev.halley.message.Message;
 import dev.halley.message.MessageId;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -29,8 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One pusher-js connection after its WebSocket handshake: the Pusher protocol 7 state machine.
  *
- * <p>Confined to the connection's loop. Hub callbacks arrive on each topic's owning loop and are
- * handed here with {@code execute}; one loop's tasks run in order, so per channel the
+ * <p>Confined to the connection's loop. Each channel is a {@link ChannelFeed}, whose hub callbacks
+ * are handed to this loop; one loop's tasks run in order, so per channel the
  * {@code subscription_succeeded} comes before the channel's events. Refusals keep the connection
  * unless they concern the connection itself (see {@link PusherGateway} for the codes).
  */
@@ -219,9 +215,9 @@ final class PusherConnection extends SimpleChannelInboundHandler<WebSocketFrame>
                 return null;
             }
         }
-        ChannelFeed feed = new ChannelFeed(name, userId, userInfo);
+        ChannelFeed feed = new ChannelFeed(this, name, userId, userInfo);
         feeds.put(channel, feed);
-        feed.subscription = gateway.hub().subscribe(gateway.topic(app.app(), channel), name.cache() ? BEFORE_ALL_HISTORY : null, feed);
+        feed.start(gateway.hub(), gateway.topic(app.app(), channel), name.cache() ? BEFORE_ALL_HISTORY : null);
         return null;
     }
 
@@ -258,9 +254,9 @@ final class PusherConnection extends SimpleChannelInboundHandler<WebSocketFrame>
         String refusal = null;
         if (!app.app().clientEvents()) {
             refusal = "Client events are not enabled for this app";
-        } else if (feed == null || !feed.joined) {
+        } else if (feed == null || !feed.joined()) {
             refusal = "Client event rejected: not subscribed to '" + abbreviate(channel) + "'";
-        } else if (!feed.name.takesClientEvents()) {
+        } else if (!feed.name().takesClientEvents()) {
             refusal = "Client event rejected: client events are only supported on private and presence channels";
         } else if (event.length() > ChannelName.MAX_LENGTH) {
             refusal = "Client event rejected: an event name is at most " + ChannelName.MAX_LENGTH + " characters";
@@ -275,7 +271,7 @@ final class PusherConnection extends SimpleChannelInboundHandler<WebSocketFrame>
                     "Client event rejected: data is larger than " + app.app().maxEventBytes() + " bytes")));
             return;
         }
-        String userId = feed.name.access() == ChannelName.Access.PRESENCE ? feed.userId : null;
+        String userId = feed.name().access() == ChannelName.Access.PRESENCE ? feed.userId() : null;
         gateway.hub().publish(gateway.topic(app.app(), channel), Frames.stored(socketId, channel, event, data, userId));
         if (app.webhooks() != null) {
             app.webhooks().clientEvent(channel, event, data, socketId, userId);
@@ -298,7 +294,7 @@ final class PusherConnection extends SimpleChannelInboundHandler<WebSocketFrame>
         closeWith(code, message);
     }
 
-    private void closeWith(int code, String reason) {
+    void closeWith(int code, String reason) {
         ctx.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
     }
 
@@ -317,105 +313,33 @@ final class PusherConnection extends SimpleChannelInboundHandler<WebSocketFrame>
         super.channelInactive(ctx);
     }
 
+    ChannelHandlerContext ctx() {
+        return ctx;
+    }
+
+    EventLoop loop() {
+        return loop;
+    }
+
+    PusherGateway.App app() {
+        return app;
+    }
+
+    String socketId() {
+        return socketId;
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.debug("event=pusher_connection_error app={} cause={}", app.app().id(), cause.toString());
         ctx.close();
     }
 
-    private static TextWebSocketFrame text(String json) {
+    static TextWebSocketFrame text(String json) {
         return new TextWebSocketFrame(Unpooled.wrappedBuffer(json.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static String abbreviate(String s) {
         return s.length() <= 64 ? s : s.substring(0, 64) + "…";
-    }
-
-    /** One channel's feed into this connection. */
-    private final class ChannelFeed implements Subscriber {
-        private final ChannelName name;
-        private final String userId;
-        private final JsonNode userInfo;
-        private Subscription subscription;
-        /** Cleared on this connection's loop when the feed ends; hand-offs still queued then do nothing. */
-        private boolean live = true;
-        /** Set once subscription_succeeded is written: the app's registry knows this connection. */
-        private boolean joined;
-
-        ChannelFeed(ChannelName name, String userId, JsonNode userInfo) {
-            this.name = name;
-            this.userId = userId;
-            this.userInfo = userInfo;
-        }
-
-        /** On this connection's loop. */
-        void stop() {
-            live = false;
-            subscription.cancel();
-            if (joined) {
-                app.channels().leave(name.name(), PusherConnection.this);
-            }
-        }
-
-        @Override
-        public void onBacklog(Backlog backlog) {
-            loop.execute(() -> {
-                if (!live) {
-                    return;
-                }
-                joined = true;
-                String succeeded = app.channels().join(name.name(), PusherConnection.this, userId, userInfo);
-                ctx.write(text(Frames.subscriptionSucceeded(name.name(), succeeded)));
-                if (name.cache()) {
-                    List<Message> history = backlog.messages();
-                    if (history.isEmpty()) {
-                        ctx.write(text(Frames.cacheMiss(name.name())));
-                    } else {
-                        write(history.get(history.size() - 1));
-                    }
-                }
-                ctx.flush();
-            });
-        }
-
-        @Override
-        public void onMessage(Message message) {
-            loop.execute(() -> {
-                if (!live || !joined) {
-                    return;
-                }
-                if (!ctx.channel().isWritable()) {
-                    if (ctx.channel().isActive()) {
-                        log.debug("event=pusher_slow_consumer app={} socket_id={}", app.app().id(), socketId);
-                        closeWith(PusherGateway.OVER_CAPACITY, "Over capacity: the connection does not read its events");
-                    }
-                    return;
-                }
-                if (write(message)) {
-                    ctx.flush();
-                }
-            });
-        }
-
-        @Override
-        public void onFailure(Throwable cause) {
-            loop.execute(() -> {
-                if (!live) {
-                    return;
-                }
-                log.info("event=pusher_subscription_failed app={} channel={} cause={}", app.app().id(), name.name(), cause.toString());
-                closeWith(PusherGateway.PROTOCOL_ERROR, "Channel history unavailable, reconnect");
-            });
-        }
-
-        /** Writes a stored event unless it excludes this socket; the frame is sliced out of the shared bytes. */
-        private boolean write(Message message) {
-            byte[] stored = message.json();
-            if (Frames.excluded(stored).equals(socketId)) {
-                return false;
-            }
-            ctx.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(stored, Frames.frameStart(stored), Frames.frameLength(stored))));
-            return true;
-        }
     }
 }
