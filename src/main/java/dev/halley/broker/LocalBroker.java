@@ -76,6 +76,17 @@ public final class LocalBroker implements Broker {
         });
     }
 
+    /** Every message already reaches the listener, so a topic is live at once. */
+    @Override
+    public void follow(Topic topic) {
+        listener.onLive(topic);
+    }
+
+    @Override
+    public void unfollow(Topic topic) {
+        // Nothing to stop: the embedded broker hands every message to its one hub.
+    }
+
     @Override
     public CompletionStage<Backlog> since(Topic topic, MessageId cursor) {
         return onOwner(topic, () -> shardState[shards.indexOf(topic)].backlog(topic, cursor, clock.millis()));
@@ -107,7 +118,7 @@ public final class LocalBroker implements Broker {
                     total[k] += c[k];
                 }
             }
-            return new BrokerStats("local", "ok", epoch, total[0], total[1], total[2], total[3], total[4]);
+            return new BrokerStats("local", "ok", epoch, total[0], total[1], total[2], total[3], total[4], -1, -1);
         });
     }
 

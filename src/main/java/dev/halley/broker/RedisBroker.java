@@ -28,11 +28,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The cluster broker: every topic's log is a Redis stream shared by all nodes, and every stored
- * message is also appended to one bus stream that each node reads (see {@link BusReader}).
+ * message is announced on the topic's sharded pub/sub channel, which only the nodes that hold
+ * subscribers of the topic listen to (see {@link LiveFeed}).
  *
- * <p>Each operation is one Lua script, so "assign the id, append to the log, trim, append to the
- * bus" is atomic: ids are cluster-wide, seq strictly increases per topic, and the bus carries each
- * topic's messages in id order. The epoch lives in Redis ({@code halley:epoch}); when that key is
+ * <p>Each operation is one Lua script, so "assign the id, append to the log, trim, announce" is
+ * atomic: ids are cluster-wide, seq strictly increases per topic, and each topic's channel carries
+ * its messages in id order. The epoch lives in Redis ({@code halley:epoch}); when that key is
  * missing (Redis lost its data) the next script creates a new one, so old cursors get a gap.
  *
  * <p>Threading: no method blocks. Completions and listener calls come on Lettuce's threads; the
@@ -46,11 +47,6 @@ public final class RedisBroker implements Broker {
 
     static final String EPOCH_KEY = "halley:epoch";
     static final String STATS_KEY = "halley:stats";
-    static final String BUS_KEY = "halley:bus";
-    /** Bus entries kept (approximately): how far a node that lost Redis for a while can catch up. */
-    static final int BUS_MAX_ENTRIES = 100_000;
-    /** Bus entries older than this are trimmed (approximately) as well. */
-    static final Duration BUS_MAX_AGE = Duration.ofMinutes(5);
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(3);
     /** How long a subscription waits for an unreachable Redis before it is given up. */
     static final Duration SINCE_RETRY_FOR = Duration.ofSeconds(30);
@@ -63,7 +59,7 @@ public final class RedisBroker implements Broker {
     private final StatefulRedisConnection<byte[], byte[]> connection;
     private final RedisAsyncCommands<byte[], byte[]> redis;
     private final RedisScripts scripts = new RedisScripts();
-    private final BusReader bus;
+    private final LiveFeed live;
     private volatile String epoch;
     private volatile boolean closed;
 
@@ -84,7 +80,7 @@ public final class RedisBroker implements Broker {
             this.connection = client.connect(ByteArrayCodec.INSTANCE);
             this.redis = connection.async();
             this.epoch = startEpoch();
-            this.bus = new BusReader(client.connect(ByteArrayCodec.INSTANCE), resources, this::epochSeen);
+            this.live = new LiveFeed(client.connectPubSub(ByteArrayCodec.INSTANCE), resources, this::epochSeen);
         } catch (RuntimeException e) {
             shutdownClient();
             throw new IllegalStateException("cannot reach " + uri + ": " + e.getMessage(), e);
@@ -117,16 +113,25 @@ public final class RedisBroker implements Broker {
 
     @Override
     public void start(Listener listener) {
-        bus.start(Objects.requireNonNull(listener, "listener"));
+        live.start(Objects.requireNonNull(listener, "listener"));
+    }
+
+    @Override
+    public void follow(Topic topic) {
+        live.follow(topic);
+    }
+
+    @Override
+    public void unfollow(Topic topic) {
+        live.unfollow(topic);
     }
 
     @Override
     public CompletionStage<Message> publish(Topic topic, byte[] json) {
         Retention retention = options.retentionOf(topic.kind());
-        byte[][] keys = {logKey(topic), metaKey(topic), bytes(EPOCH_KEY), bytes(STATS_KEY), bytes(BUS_KEY)};
+        byte[][] keys = {logKey(topic), metaKey(topic), bytes(EPOCH_KEY), bytes(STATS_KEY), LiveFeed.channelOf(topic)};
         return RedisScripts.run(redis, scripts.publish, keys, bytes(retention.timeToLive().toMillis()),
-                bytes(retention.maxMessages()), bytes(topic.kind().word()), bytes(topic.name()), json,
-                bytes(BUS_MAX_ENTRIES), bytes(BUS_MAX_AGE.toMillis())).thenApply(answer -> {
+                bytes(retention.maxMessages()), json).thenApply(answer -> {
                     String stored = text(answer.get(0));
                     epochSeen(stored);
                     MessageId id = new MessageId(stored, Long.parseLong(text(answer.get(1))));
@@ -223,20 +228,21 @@ public final class RedisBroker implements Broker {
                 }
             }
             // Counting every topic cluster-wide would mean scanning Redis: those counts are -1 here.
-            result.complete(new BrokerStats("redis", state(failure == null), epoch, -1, -1, -1, expired, dropped));
+            result.complete(new BrokerStats("redis", state(failure == null), epoch, -1, -1, -1, expired, dropped,
+                    live.followedTopics(), live.received()));
         });
         return result;
     }
 
-    /** {@code ok} while both the command and the bus connection work, else {@code degraded}. */
+    /** {@code ok} while both the command and the pub/sub connection work, else {@code degraded}. */
     private String state(boolean lastCommandWorked) {
-        return lastCommandWorked && connection.isOpen() && bus.healthy() ? "ok" : "degraded";
+        return lastCommandWorked && connection.isOpen() && live.healthy() ? "ok" : "degraded";
     }
 
     @Override
     public void close() {
         closed = true;
-        bus.close();
+        live.close();
         connection.close();
         shutdownClient();
         log.info("event=broker_closed kind=redis");

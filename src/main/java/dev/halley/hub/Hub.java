@@ -6,6 +6,7 @@ import dev.halley.message.Message;
 import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
 import io.netty.util.concurrent.EventExecutor;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -21,14 +23,25 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Every call may be made from any thread. Work for a topic runs on its owning loop (see
  * {@link Shards}); the hub hops there with {@code execute}, never with a lock. Subscribers are
  * called on that loop.
+ *
+ * <p>Delivery by interest: the hub asks the broker to {@link Broker#follow follow} a topic when
+ * the topic gets its first subscription on this node, and to unfollow it once it has had none for
+ * {@link #UNFOLLOW_AFTER} (so a long-poll client that re-polls at once does not churn the
+ * subscription). See {@link TopicFeed} for how a first subscription waits for the topic to be
+ * live and how an interrupted delivery is caught up from the log.
  */
 public final class Hub {
+
+    /** How long a topic stays followed after its last subscription ended. */
+    static final Duration UNFOLLOW_AFTER = Duration.ofSeconds(10);
 
     private final Shards shards;
     private final Broker broker;
     private final Shard[] shardState;
     private final LongAdder published = new LongAdder();
     private final LongAdder delivered = new LongAdder();
+    private final LongAdder deliveredMessages = new LongAdder();
+    private final LongAdder caughtUp = new LongAdder();
 
     public Hub(Shards shards, Broker broker) {
         this.shards = Objects.requireNonNull(shards, "shards");
@@ -41,7 +54,17 @@ public final class Hub {
 
     /** Connects the hub to its broker's stream of stored messages; call once before serving. */
     public void start() {
-        broker.start(this::deliver);
+        broker.start(new Broker.Listener() {
+            @Override
+            public void onMessage(Message message) {
+                deliver(message);
+            }
+
+            @Override
+            public void onLive(Topic topic) {
+                shards.loopOf(topic).execute(() -> live(topic));
+            }
+        });
     }
 
     /**
@@ -71,23 +94,102 @@ public final class Hub {
         return subscription;
     }
 
-    /** On the owning loop: adds the subscription, then hands it the backlog from {@code cursor}. */
+    /**
+     * On the owning loop: adds the subscription, follows the topic if it is new here, and hands
+     * the subscription its backlog from {@code cursor} once the topic is live.
+     */
     private void register(HubSubscription subscription, MessageId cursor) {
         if (subscription.cancelled()) {
             return;
         }
         Topic topic = subscription.topic();
-        EventExecutor owner = shards.loopOf(topic);
-        shardState[shards.indexOf(topic)].add(subscription);
-        broker.since(topic, cursor).whenComplete((backlog, e) -> {
+        Shard shard = shardState[shards.indexOf(topic)];
+        shard.add(subscription);
+        TopicFeed feed = shard.feeds.get(topic);
+        if (feed == null) {
+            feed = new TopicFeed();
+            shard.feeds.put(topic, feed);
+            broker.follow(topic);
+        }
+        feed.idleSinceNanos = 0;
+        if (feed.live) {
+            requestBacklog(subscription, cursor, feed);
+        } else {
+            TopicFeed waiting = feed;
+            feed.waitingForLive.add(() -> requestBacklog(subscription, cursor, waiting));
+        }
+    }
+
+    /** On the owning loop. Asked again when delivery was interrupted meanwhile (see {@link TopicFeed}). */
+    private void requestBacklog(HubSubscription subscription, MessageId cursor, TopicFeed feed) {
+        if (subscription.cancelled()) {
+            return;
+        }
+        long generation = feed.generation;
+        broker.since(subscription.topic(), cursor).whenComplete((backlog, e) -> onOwner(subscription.topic(), () -> {
             if (e != null) {
-                owner.execute(() -> subscription.fail(e));
-            } else if (owner.inEventLoop()) {
-                subscription.backlog(backlog);
+                subscription.fail(e);
+            } else if (feed.generation != generation) {
+                requestBacklog(subscription, cursor, feed);
             } else {
-                owner.execute(() -> subscription.backlog(backlog));
+                subscription.backlog(backlog);
             }
-        });
+        }));
+    }
+
+    /** On the owning loop: the broker says the topic is live (again); see {@link Broker.Listener#onLive}. */
+    private void live(Topic topic) {
+        TopicFeed feed = shardState[shards.indexOf(topic)].feeds.get(topic);
+        if (feed == null) {
+            return;
+        }
+        feed.generation++;
+        if (!feed.live) {
+            feed.live = true;
+            List<Runnable> waiting = feed.waitingForLive;
+            feed.waitingForLive = null;
+            waiting.forEach(Runnable::run);
+            return;
+        }
+        catchUp(topic, feed);
+    }
+
+    /**
+     * On the owning loop: reads the log after the oldest position of the topic's subscriptions and
+     * offers each entry to all of them (each skips what it already has). A gap (the log no longer
+     * holds what the interruption cost, or Redis lost its data) ends the topic's subscriptions:
+     * their clients come back with their cursors and are told {@code gap} exactly.
+     */
+    private void catchUp(Topic topic, TopicFeed feed) {
+        if (feed.catchingUp()) {
+            feed.catchUpAgain = true;
+            return;
+        }
+        Shard shard = shardState[shards.indexOf(topic)];
+        MessageId from = shard.oldestPosition(topic);
+        if (from == null) {
+            return;
+        }
+        feed.heldDuringCatchUp = new ArrayList<>();
+        broker.since(topic, from).whenComplete((backlog, e) -> onOwner(topic, () -> {
+            List<Message> held = feed.heldDuringCatchUp;
+            feed.heldDuringCatchUp = null;
+            if (shard.feeds.get(topic) != feed) {
+                return;
+            }
+            if (e != null || backlog.gap()) {
+                shard.failAll(topic, e != null ? e
+                        : new IllegalStateException("delivery of " + topic + " was interrupted past what its log keeps"));
+            } else {
+                caughtUp.add(backlog.messages().size());
+                backlog.messages().forEach(m -> deliverNow(shard, m));
+                held.forEach(m -> deliverNow(shard, m));
+            }
+            if (feed.catchUpAgain) {
+                feed.catchUpAgain = false;
+                catchUp(topic, feed);
+            }
+        }));
     }
 
     /**
@@ -169,13 +271,36 @@ public final class Hub {
                         subscriptions += f.join()[0];
                         topics += f.join()[1];
                     }
-                    return new HubStats(subscriptions, topics, published.sum(), delivered.sum(), brokerStats);
+                    return new HubStats(subscriptions, topics, published.sum(), delivered.sum(), deliveredMessages.sum(),
+                            caughtUp.sum(), brokerStats);
                 });
     }
 
     void unregister(HubSubscription subscription) {
         Topic topic = subscription.topic();
-        onOwner(topic, () -> shardState[shards.indexOf(topic)].remove(subscription));
+        onOwner(topic, () -> {
+            Shard shard = shardState[shards.indexOf(topic)];
+            shard.remove(subscription);
+            if (!shard.byTopic.containsKey(topic)) {
+                unfollowLater(shard, topic);
+            }
+        });
+    }
+
+    /** On the owning loop: the topic has no subscriptions now; unfollow it unless one comes within {@link #UNFOLLOW_AFTER}. */
+    private void unfollowLater(Shard shard, Topic topic) {
+        TopicFeed feed = shard.feeds.get(topic);
+        if (feed == null || feed.idleSinceNanos != 0) {
+            return;
+        }
+        long idleSince = System.nanoTime();
+        feed.idleSinceNanos = idleSince;
+        shards.loopOf(topic).schedule(() -> {
+            if (shard.feeds.get(topic) == feed && feed.idleSinceNanos == idleSince && !shard.byTopic.containsKey(topic)) {
+                shard.feeds.remove(topic);
+                broker.unfollow(topic);
+            }
+        }, UNFOLLOW_AFTER.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -186,11 +311,26 @@ public final class Hub {
     private void deliver(Message message) {
         Topic topic = message.topic();
         shards.loopOf(topic).execute(() -> {
-            int handed = shardState[shards.indexOf(topic)].deliver(message);
-            if (handed > 0) {
-                delivered.add(handed);
+            Shard shard = shardState[shards.indexOf(topic)];
+            TopicFeed feed = shard.feeds.get(topic);
+            if (feed != null && feed.catchingUp()) {
+                feed.heldDuringCatchUp.add(message);
+            } else {
+                deliverNow(shard, message);
             }
         });
+    }
+
+    /** On the owning loop. A message counts as delivered once if it reached any subscriber. */
+    private void deliverNow(Shard shard, Message message) {
+        int handed = shard.deliver(message);
+        if (handed > 0) {
+            delivered.add(handed);
+            deliveredMessages.increment();
+        }
+        if (!shard.byTopic.containsKey(message.topic())) {
+            unfollowLater(shard, message.topic());
+        }
     }
 
     private void onOwner(Topic topic, Runnable work) {
@@ -207,6 +347,8 @@ public final class Hub {
         private final Map<Topic, TopicSubscribers> byTopic = new HashMap<>();
         /** Per mailbox, how far cursorless readers were handed its messages; see {@link Lease}. */
         private final Map<Topic, Lease> leases = new HashMap<>();
+        /** Topics this node follows, from their first subscription until they are unfollowed. */
+        private final Map<Topic, TopicFeed> feeds = new HashMap<>();
         private long subscriptions;
 
         void add(HubSubscription s) {
@@ -226,6 +368,29 @@ public final class Hub {
                 byTopic.remove(s.topic());
                 forgetSettledLease(s.topic());
             }
+        }
+
+        /** The oldest id handed to a subscription of {@code topic} that has had its backlog, or null. */
+        MessageId oldestPosition(Topic topic) {
+            TopicSubscribers subs = byTopic.get(topic);
+            MessageId oldest = null;
+            for (int i = 0; subs != null && i < subs.size(); i++) {
+                MessageId p = subs.get(i).position();
+                if (p != null && (oldest == null || p.compareTo(oldest) < 0)) {
+                    oldest = p;
+                }
+            }
+            return oldest;
+        }
+
+        /** Ends every subscription of {@code topic}; each is told so once. */
+        void failAll(Topic topic, Throwable cause) {
+            TopicSubscribers subs = byTopic.get(topic);
+            List<HubSubscription> all = new ArrayList<>();
+            for (int i = 0; subs != null && i < subs.size(); i++) {
+                all.add(subs.get(i));
+            }
+            all.forEach(s -> s.fail(cause));
         }
 
         /** Drops a lease nobody needs any more: all its answers settled and nobody is subscribed. */

@@ -55,6 +55,11 @@ final class HubSubscription implements Subscription {
         return cancelled;
     }
 
+    /** On the owning loop: the id of the last message handed over, or null until the backlog was. */
+    MessageId position() {
+        return heldBack != null ? null : lastDelivered;
+    }
+
     /** On the owning loop. */
     void backlog(Backlog backlog) {
         if (cancelled) {
