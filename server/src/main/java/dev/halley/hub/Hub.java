@@ -1,0 +1,302 @@
+package dev.halley.hub;
+
+import dev.halley.broker.Broker;
+import dev.halley.loops.PerLoop;
+import dev.halley.loops.Shards;
+import dev.halley.message.Message;
+import dev.halley.message.MessageId;
+import dev.halley.message.Topic;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The transports' entry point: publish to a topic, subscribe to one, read the counters.
+ *
+ * <p>Every call may be made from any thread. Work for a topic runs on its owning loop (see
+ * {@link Shards}); the hub hops there with {@code execute}, never with a lock. Subscribers are
+ * called on that loop.
+ *
+ * <p>Delivery by interest: the hub asks the broker to {@link Broker#follow follow} a topic when
+ * the topic gets its first subscription on this node, and to unfollow it once it has had none for
+ * {@link #UNFOLLOW_AFTER} (so a long-poll client that re-polls at once does not churn the
+ * subscription). See {@link TopicFeed} for how a first subscription waits for the topic to be
+ * live and how an interrupted delivery is caught up from the log.
+ */
+public final class Hub {
+
+    /** How long a topic stays followed after its last subscription ended. */
+    static final Duration UNFOLLOW_AFTER = Duration.ofSeconds(10);
+
+    private final Shards shards;
+    private final Broker broker;
+    private final PerLoop<LoopSubscribers> perLoop;
+    private final LongAdder published = new LongAdder();
+    private final LongAdder delivered = new LongAdder();
+    private final LongAdder deliveredMessages = new LongAdder();
+    private final LongAdder caughtUp = new LongAdder();
+
+    public Hub(Shards shards, Broker broker) {
+        this.shards = Objects.requireNonNull(shards, "shards");
+        this.broker = Objects.requireNonNull(broker, "broker");
+        this.perLoop = new PerLoop<>(shards, LoopSubscribers::new);
+    }
+
+    /** Connects the hub to its broker's stream of stored messages; call once before serving. */
+    public void start() {
+        broker.start(new Broker.Listener() {
+            @Override
+            public void onMessage(Message message) {
+                deliver(message);
+            }
+
+            @Override
+            public void onLive(Topic topic) {
+                perLoop.post(topic, loop -> live(loop, topic));
+            }
+        });
+    }
+
+    /**
+     * Stores a message through the broker. Completes once it is stored, with its id, or
+     * exceptionally when it could not be; delivery happens afterwards and independently.
+     */
+    public CompletionStage<Message> publish(Topic topic, byte[] json) {
+        CompletableFuture<Message> result = new CompletableFuture<>();
+        perLoop.run(topic, loop -> broker.publish(topic, json).whenComplete((m, e) -> {
+            if (e != null) {
+                result.completeExceptionally(e);
+            } else {
+                published.increment();
+                result.complete(m);
+            }
+        }));
+        return result;
+    }
+
+    /**
+     * Registers {@code subscriber} on {@code topic}, resuming after {@code cursor} ({@code null}:
+     * no cursor, see {@link Broker#since}). The subscriber first gets the backlog, then live messages.
+     */
+    public Subscription subscribe(Topic topic, MessageId cursor, Subscriber subscriber) {
+        HubSubscription subscription = new HubSubscription(this, topic, subscriber, false);
+        perLoop.run(topic, loop -> register(subscription, cursor));
+        return subscription;
+    }
+
+    /**
+     * On the owning loop: adds the subscription, follows the topic if it is new here, and hands
+     * the subscription its backlog from {@code cursor} once the topic is live.
+     */
+    private void register(HubSubscription subscription, MessageId cursor) {
+        if (subscription.cancelled()) {
+            return;
+        }
+        Topic topic = subscription.topic();
+        LoopSubscribers loop = perLoop.of(topic);
+        loop.add(subscription);
+        TopicFeed feed = loop.feeds.get(topic);
+        if (feed == null) {
+            feed = new TopicFeed();
+            loop.feeds.put(topic, feed);
+            broker.follow(topic);
+        }
+        feed.idleSinceNanos = 0;
+        if (feed.live) {
+            requestBacklog(subscription, cursor, feed);
+        } else {
+            TopicFeed waiting = feed;
+            feed.waitingForLive.add(() -> requestBacklog(subscription, cursor, waiting));
+        }
+    }
+
+    /** On the owning loop. Asked again when delivery was interrupted meanwhile (see {@link TopicFeed}). */
+    private void requestBacklog(HubSubscription subscription, MessageId cursor, TopicFeed feed) {
+        if (subscription.cancelled()) {
+            return;
+        }
+        Topic topic = subscription.topic();
+        long generation = feed.generation;
+        broker.since(topic, cursor).whenComplete((backlog, e) -> perLoop.run(topic, loop -> {
+            if (e != null) {
+                subscription.fail(e);
+            } else if (feed.generation != generation) {
+                requestBacklog(subscription, cursor, feed);
+            } else {
+                subscription.backlog(backlog);
+            }
+        }));
+    }
+
+    /** On the owning loop: the broker says the topic is live (again); see {@link Broker.Listener#onLive}. */
+    private void live(LoopSubscribers loop, Topic topic) {
+        TopicFeed feed = loop.feeds.get(topic);
+        if (feed == null) {
+            return;
+        }
+        feed.generation++;
+        if (!feed.live) {
+            feed.live = true;
+            List<Runnable> waiting = feed.waitingForLive;
+            feed.waitingForLive = null;
+            waiting.forEach(Runnable::run);
+            return;
+        }
+        catchUp(loop, topic, feed);
+    }
+
+    /**
+     * On the owning loop: reads the log after the oldest position of the topic's subscriptions and
+     * offers each entry to all of them (each skips what it already has). A gap (the log no longer
+     * holds what the interruption cost, or Redis lost its data) ends the topic's subscriptions:
+     * their clients come back with their cursors and are told {@code gap} exactly.
+     */
+    private void catchUp(LoopSubscribers loop, Topic topic, TopicFeed feed) {
+        if (feed.catchingUp()) {
+            feed.catchUpAgain = true;
+            return;
+        }
+        MessageId from = loop.oldestPosition(topic);
+        if (from == null) {
+            return;
+        }
+        feed.heldDuringCatchUp = new ArrayList<>();
+        broker.since(topic, from).whenComplete((backlog, e) -> perLoop.run(topic, same -> {
+            List<Message> held = feed.heldDuringCatchUp;
+            feed.heldDuringCatchUp = null;
+            if (loop.feeds.get(topic) != feed) {
+                return;
+            }
+            if (e != null || backlog.gap()) {
+                loop.failAll(topic, e != null ? e
+                        : new IllegalStateException("delivery of " + topic + " was interrupted past what its log keeps"));
+            } else {
+                caughtUp.add(backlog.messages().size());
+                backlog.messages().forEach(m -> deliverNow(loop, m));
+                held.forEach(m -> deliverNow(loop, m));
+            }
+            if (feed.catchUpAgain) {
+                feed.catchUpAgain = false;
+                catchUp(loop, topic, feed);
+            }
+        }));
+    }
+
+    /**
+     * Subscribes a reader that keeps no cursor (MegaComet's {@code /{id}.js}): it starts after
+     * every message already handed to such a reader and not yet settled, so a quick re-poll on
+     * another connection cannot be served the same messages while their first answer is in flight.
+     */
+    public Subscription subscribeConsuming(Topic topic, Subscriber subscriber) {
+        HubSubscription subscription = new HubSubscription(this, topic, subscriber, true);
+        perLoop.run(topic, loop -> {
+            LoopSubscribers.Lease lease = loop.leases.get(topic);
+            register(subscription, lease == null ? null : lease.upTo);
+        });
+        return subscription;
+    }
+
+    /**
+     * Records that messages up to {@code upTo} were handed to a cursorless reader. Must be called
+     * on the topic's owning loop, from the subscriber callback that answers with them.
+     */
+    public void handOver(Topic topic, MessageId upTo) {
+        if (!shards.loopOf(topic).inEventLoop()) {
+            throw new IllegalStateException("handOver must run on the owning loop of " + topic);
+        }
+        LoopSubscribers.Lease lease = perLoop.of(topic).leases.computeIfAbsent(topic, t -> new LoopSubscribers.Lease());
+        if (lease.upTo == null || lease.upTo.compareTo(upTo) < 0) {
+            lease.upTo = upTo;
+        }
+        lease.unsettled++;
+    }
+
+    /**
+     * Settles a hand-over: when {@code written}, the messages are removed for good; otherwise the
+     * lease is released and the next cursorless reader gets them again (at least once, never lost).
+     */
+    public void settle(Topic topic, MessageId upTo, boolean written) {
+        perLoop.run(topic, loop -> {
+            LoopSubscribers.Lease lease = loop.leases.get(topic);
+            if (written) {
+                broker.consume(topic, upTo);
+            }
+            if (lease == null) {
+                return;
+            }
+            lease.unsettled--;
+            if (!written && upTo.equals(lease.upTo)) {
+                loop.leases.remove(topic);
+            } else {
+                loop.forgetSettledLease(topic);
+            }
+        });
+    }
+
+    /** Counters from every loop and the broker, gathered without stopping anyone. */
+    public CompletionStage<HubStats> stats() {
+        return perLoop.sum(2, LoopSubscribers::counts).thenCombine(broker.stats(), (counts, brokerStats) ->
+                new HubStats(counts[0], counts[1], published.sum(), delivered.sum(), deliveredMessages.sum(), caughtUp.sum(),
+                        brokerStats));
+    }
+
+    void unregister(HubSubscription subscription) {
+        Topic topic = subscription.topic();
+        perLoop.run(topic, loop -> {
+            loop.remove(subscription);
+            if (!loop.byTopic.containsKey(topic)) {
+                unfollowLater(loop, topic);
+            }
+        });
+    }
+
+    /** On the owning loop: the topic has no subscriptions now; unfollow it unless one comes within {@link #UNFOLLOW_AFTER}. */
+    private void unfollowLater(LoopSubscribers loop, Topic topic) {
+        TopicFeed feed = loop.feeds.get(topic);
+        if (feed == null || feed.idleSinceNanos != 0) {
+            return;
+        }
+        long idleSince = System.nanoTime();
+        feed.idleSinceNanos = idleSince;
+        shards.loopOf(topic).schedule(() -> {
+            if (loop.feeds.get(topic) == feed && feed.idleSinceNanos == idleSince && !loop.byTopic.containsKey(topic)) {
+                loop.feeds.remove(topic);
+                broker.unfollow(topic);
+            }
+        }, UNFOLLOW_AFTER.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The broker's listener: may be called on any thread, also inside {@link Broker#publish}.
+     * Delivery is always queued as a task of its own on the owning loop, never run inline, so a
+     * publisher's acknowledgement never waits for the writes of a large fan-out.
+     */
+    private void deliver(Message message) {
+        Topic topic = message.topic();
+        perLoop.post(topic, loop -> {
+            TopicFeed feed = loop.feeds.get(topic);
+            if (feed != null && feed.catchingUp()) {
+                feed.heldDuringCatchUp.add(message);
+            } else {
+                deliverNow(loop, message);
+            }
+        });
+    }
+
+    /** On the owning loop. A message counts as delivered once if it reached any subscriber. */
+    private void deliverNow(LoopSubscribers loop, Message message) {
+        int handed = loop.deliver(message);
+        if (handed > 0) {
+            delivered.add(handed);
+            deliveredMessages.increment();
+        }
+        if (!loop.byTopic.containsKey(message.topic())) {
+            unfollowLater(loop, message.topic());
+        }
+    }
+}
