@@ -107,6 +107,19 @@ final class LiveFeed implements AutoCloseable {
         });
     }
 
+    /**
+     * Subscribes every followed topic again. In Redis Cluster a failover or slot move leaves a
+     * sharded subscription on a server that no longer owns the slot (or no longer exists), and
+     * Lettuce does not move it; a new {@code SSUBSCRIBE} goes to the slot's owner now, and its
+     * confirmation starts the usual catch-up.
+     */
+    void resubscribeAll() {
+        log.info("event=live_resubscribing reason=topology_changed topics={}", followed.size());
+        for (Topic topic : followed) {
+            subscribe(topic, RETRY_MIN_MILLIS);
+        }
+    }
+
     boolean healthy() {
         return connection.isOpen();
     }

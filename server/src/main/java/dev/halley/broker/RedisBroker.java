@@ -5,6 +5,7 @@ import dev.halley.message.Message;
 import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
@@ -22,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
 
 /**
  * The cluster broker: every topic's log is a Redis stream shared by all nodes, and every stored
@@ -58,6 +60,8 @@ public final class RedisBroker implements Broker {
     private final RedisClusterAsyncCommands<byte[], byte[]> redis;
     private final RedisScripts scripts = new RedisScripts();
     private final LiveFeed live;
+    /** Cluster only: topology changes (a failover) move sharded subscriptions; null on one server. */
+    private final Disposable topologyChanges;
     private volatile String epoch;
     private volatile boolean closed;
 
@@ -80,6 +84,9 @@ public final class RedisBroker implements Broker {
             this.redis = connection.async();
             this.epoch = keys.perSlot() ? PER_SLOT : startEpoch();
             this.live = new LiveFeed(link.connectPubSub(ByteArrayCodec.INSTANCE), resources, this::epochSeen);
+            this.topologyChanges = link.cluster() ? resources.eventBus().get()
+                    .filter(event -> event instanceof ClusterTopologyChangedEvent)
+                    .subscribe(event -> live.resubscribeAll()) : null;
         } catch (RuntimeException e) {
             shutdownClient();
             throw new IllegalStateException("cannot reach " + uri + ": " + e.getMessage(), e);
@@ -228,6 +235,9 @@ public final class RedisBroker implements Broker {
     @Override
     public void close() {
         closed = true;
+        if (topologyChanges != null) {
+            topologyChanges.dispose();
+        }
         live.close();
         connection.stateful().close();
         shutdownClient();
