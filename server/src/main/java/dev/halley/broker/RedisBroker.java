@@ -49,6 +49,13 @@ public final class RedisBroker implements Broker {
     static final Duration SINCE_RETRY_FOR = Duration.ofSeconds(30);
     private static final long RETRY_MIN_MILLIS = 100;
     private static final long RETRY_MAX_MILLIS = 2000;
+    /**
+     * A publish that Redis runs later than this after it was sent is refused by the script: by then
+     * the node is about to answer 503 (its command timeout is longer), and a message stored after
+     * its publisher was told "not stored" would come back as a duplicate when the publisher retries.
+     * The margin to the command timeout absorbs clock skew between the node and Redis.
+     */
+    static final Duration PUBLISH_DEADLINE = RedisLink.COMMAND_TIMEOUT.minusSeconds(1);
     /** What {@code /status} says for the epoch in Redis Cluster, where each slot has its own. */
     static final String PER_SLOT = "per-slot";
 
@@ -118,7 +125,7 @@ public final class RedisBroker implements Broker {
         Retention retention = options.retentionOf(topic.kind());
         byte[][] scriptKeys = {keys.log(topic), keys.meta(topic), keys.epoch(topic), keys.stats(topic), keys.live(topic)};
         return RedisScripts.run(redis, scripts.publish, scriptKeys, bytes(retention.timeToLive().toMillis()),
-                bytes(retention.maxMessages()), json).thenApply(answer -> {
+                bytes(retention.maxMessages()), json, bytes(System.currentTimeMillis() + PUBLISH_DEADLINE.toMillis())).thenApply(answer -> {
                     String stored = text(answer.get(0));
                     epochSeen(stored);
                     MessageId id = new MessageId(stored, Long.parseLong(text(answer.get(1))));
