@@ -36,7 +36,7 @@ class PartitionTest {
     void aNodeCutOffFromRedisDegradesAndCatchesUpWhenTheLinkHeals() throws Exception {
         run("ip", "netns", "del", NAMESPACE);
         Assumptions.assumeTrue(run("ip", "netns", "add", NAMESPACE) == 0,
-                "network namespaces are not permitted here (ip netns add failed): the partition test needs root and ip netns");
+                "network namespaces are not permitted here (ip netns add failed): the partition test needs root and iproute2's ip and tc");
         try {
             link("hly-r0", "hly-r1", REDIS_HOST_SIDE, REDIS_NODE_SIDE);
             link("hly-h0", "hly-h1", HTTP_HOST_SIDE, HTTP_NODE_SIDE);
@@ -160,9 +160,14 @@ class PartitionTest {
         }
     }
 
-    private static int run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        return p.waitFor(10, TimeUnit.SECONDS) ? p.exitValue() : -1;
+    /** Runs a command and returns its exit code; -1 when it cannot be started (no such program). */
+    private static int run(String... command) throws InterruptedException {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(10, TimeUnit.SECONDS) ? p.exitValue() : -1;
+        } catch (IOException e) {
+            return -1;
+        }
     }
 }
