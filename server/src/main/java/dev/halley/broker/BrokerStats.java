@@ -3,7 +3,7 @@ package dev.halley.broker;
 /**
  * What a broker holds and how it is doing.
  *
- * @param kind {@code local} or {@code redis}
+ * @param kind {@code local}, {@code redis} or {@code redis-cluster}
  * @param state {@code ok}, or {@code degraded} while its store is unreachable
  * @param epoch the current epoch of message ids
  * @param mailboxes client mailboxes holding at least one message; -1 when not counted (redis: it would take a scan)
