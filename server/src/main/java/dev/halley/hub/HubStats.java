@@ -9,7 +9,7 @@ import dev.halley.broker.BrokerStats;
  * @param subscribedTopics topics with at least one live subscription on this node
  * @param published messages stored through this node since start
  * @param delivered messages handed to subscribers on this node since start, once per subscriber
- * @param deliveredMessages messages handed to at least one subscriber on this node, once per message
+ * @param deliveredMessages live messages handed to at least one subscriber on this node, once per message (backlogs not counted)
  * @param caughtUp messages read back from the log after an interrupted delivery
  */
 public record HubStats(long subscriptions, long subscribedTopics, long published, long delivered,
