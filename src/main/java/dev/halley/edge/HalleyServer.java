@@ -280,22 +280,25 @@ public final class HalleyServer implements AutoCloseable {
         long startNanos = System.nanoTime();
         long deadline = startNanos + timeout.toNanos();
         node.admin().markDraining();
-        log.info("event=drain_started port={} connections={} timeout_ms={}", port, node.admin().connections().size(), timeout.toMillis());
+        log.info("event=drain_started port={} connections={} timeout_ms={}", port,
+                node.admin().connections().size() + node.admin().heldCount(), timeout.toMillis());
         for (Channel ch : listeners) {
             ch.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         }
         for (Channel ch : node.admin().connections()) {
             ch.pipeline().fireUserEventTriggered(NodeAdmin.DRAIN);
         }
+        node.admin().drainHeld();
         try {
-            while (!node.admin().connections().isEmpty() && System.nanoTime() < deadline) {
+            while ((!node.admin().connections().isEmpty() || node.admin().heldCount() > 0) && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        int left = node.admin().connections().size();
+        int left = node.admin().connections().size() + node.admin().heldCount();
         node.admin().connections().close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        node.admin().closeHeld();
         log.info("event=drain_finished port={} forced_closed={} millis={}", port, left,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
         close();
