@@ -2,11 +2,11 @@ package dev.halley.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.halley.edge.AcceptMode;
-import dev.halley.transport.Durations;
 import dev.halley.edge.ServerOptions;
 import dev.halley.testing.TestServer;
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.halley.transport.Durations;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;

@@ -1,8 +1,8 @@
 package dev.halley.edge;
 
-import dev.halley.transport.Replies;
-import dev.halley.transport.NodeCounters;
 import dev.halley.transport.Node;
+import dev.halley.transport.NodeCounters;
+import dev.halley.transport.Replies;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;

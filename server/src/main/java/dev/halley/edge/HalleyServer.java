@@ -1,12 +1,12 @@
 package dev.halley.edge;
 
 import dev.halley.auth.Security;
+import dev.halley.broker.Broker;
+import dev.halley.hub.Hub;
+import dev.halley.loops.Shards;
+import dev.halley.transport.HttpPipeline;
 import dev.halley.transport.MegaCometManagerPort;
 import dev.halley.transport.Node;
-import dev.halley.transport.HttpPipeline;
-import dev.halley.broker.Broker;
-import dev.halley.loops.Shards;
-import dev.halley.hub.Hub;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
@@ -91,7 +91,7 @@ public final class HalleyServer implements AutoCloseable {
         this.hub = new Hub(shards, broker);
         Security security = options.security();
         this.node = Node.create(hub, options.transport(), security, executors);
-        this.tls = security.tls() ? TlsContexts.server(security.tlsCert(), security.tlsKey()) : null;
+        this.tls = security.tls() ? TlsContexts.server(security.tlsCert(), security.tlsKey(), options.http2().enabled()) : null;
     }
 
     /**
@@ -160,7 +160,7 @@ public final class HalleyServer implements AutoCloseable {
     }
 
     private HttpInitializer http(HttpPipeline.Role role, SslContext tlsOrNull) {
-        return new HttpInitializer(node, role, tlsOrNull, options.headerTimeout().toNanos());
+        return new HttpInitializer(node, role, tlsOrNull, options.headerTimeout().toNanos(), options.http2().enabled());
     }
 
     private int bindManager(int requestedPort) throws InterruptedException {

@@ -1,7 +1,7 @@
 package dev.halley.transport;
 
-import dev.halley.auth.SubscriberTokens;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.halley.auth.SubscriberTokens;
 import dev.halley.message.Message;
 import dev.halley.message.MessageId;
 import dev.halley.message.Topic;

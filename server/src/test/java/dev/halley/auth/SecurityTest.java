@@ -1,8 +1,5 @@
 package dev.halley.auth;
 
-import dev.halley.edge.ServerOptions;
-import dev.halley.transport.Limits;
-import dev.halley.auth.Security;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.JWSAlgorithm;
@@ -10,9 +7,12 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.halley.auth.Security;
+import dev.halley.edge.ServerOptions;
 import dev.halley.testing.SseClient;
 import dev.halley.testing.TestServer;
 import dev.halley.testing.WsClient;
+import dev.halley.transport.Limits;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -1,8 +1,8 @@
 package dev.halley.broker;
 
-import dev.halley.loops.Shards;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.halley.loops.Shards;
 import dev.halley.message.Backlog;
 import dev.halley.message.Message;
 import dev.halley.message.MessageId;

@@ -9,6 +9,8 @@ import dev.halley.message.Backlog;
 import dev.halley.message.Message;
 import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
+import dev.halley.testing.Eventually;
+import dev.halley.testing.RedisProcess;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,7 +65,7 @@ class RedisBrokerTest {
             assertThat(ids.get(i).seq()).isGreaterThan(ids.get(i - 1).seq());
             assertThat(ids.get(i).epoch()).isEqualTo(ids.get(0).epoch());
         }
-        CrossNodeDeliveryTest.await("the other node heard all 50", () -> heardOn(topic).size() >= 50);
+        Eventually.await("the other node heard all 50", () -> heardOn(topic).size() >= 50);
         Thread.sleep(200);
         assertThat(heardOn(topic)).extracting(Message::id).containsExactlyElementsOf(ids);
     }
@@ -93,7 +95,7 @@ class RedisBrokerTest {
         MessageId a = publish(mailbox, "\"a\"").id();
         MessageId b = publish(mailbox, "\"b\"").id();
         broker.consume(mailbox, b);
-        CrossNodeDeliveryTest.await("consumed", () -> sinceQuietly(mailbox, null).messages().isEmpty());
+        Eventually.await("consumed", () -> sinceQuietly(mailbox, null).messages().isEmpty());
         Backlog afterConsume = since(mailbox, a);
         assertThat(afterConsume.gap()).isTrue();
         assertThat(since(mailbox, b).gap()).isFalse();

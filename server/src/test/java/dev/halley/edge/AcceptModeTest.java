@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.halley.broker.LocalBroker;
 import dev.halley.testing.SseClient;
 import dev.halley.testing.TestServer;
-import java.util.ArrayList;
-import java.util.List;
-import dev.halley.broker.LocalBroker;
 import io.netty.channel.ChannelException;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;

@@ -1,11 +1,11 @@
 package dev.halley.edge;
 
-import dev.halley.transport.MegaCometOptions;
-import dev.halley.transport.Limits;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.halley.testing.TestServer;
+import dev.halley.transport.Limits;
+import dev.halley.transport.MegaCometOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

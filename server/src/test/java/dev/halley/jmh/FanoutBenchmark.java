@@ -2,9 +2,9 @@ package dev.halley.jmh;
 
 import dev.halley.broker.BrokerOptions;
 import dev.halley.broker.LocalBroker;
-import dev.halley.loops.Shards;
 import dev.halley.hub.Hub;
 import dev.halley.hub.Subscriber;
+import dev.halley.loops.Shards;
 import dev.halley.message.Backlog;
 import dev.halley.message.Message;
 import dev.halley.message.Topic;

@@ -1,12 +1,12 @@
 package dev.halley.transport;
 
-import dev.halley.edge.HalleyServer;
-import dev.halley.edge.ServerOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.halley.broker.BrokerOptions;
 import dev.halley.broker.LocalBroker;
+import dev.halley.edge.HalleyServer;
+import dev.halley.edge.ServerOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

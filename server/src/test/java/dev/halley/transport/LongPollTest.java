@@ -1,11 +1,11 @@
 package dev.halley.transport;
 
-import dev.halley.edge.ServerOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.halley.broker.BrokerOptions;
 import dev.halley.broker.Retention;
+import dev.halley.edge.ServerOptions;
 import dev.halley.testing.MutableClock;
 import dev.halley.testing.TestServer;
 import java.net.http.HttpRequest;

@@ -1,13 +1,13 @@
 package dev.halley.transport;
 
-import dev.halley.edge.HalleyServer;
-import dev.halley.edge.ServerOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.halley.broker.BrokerOptions;
 import dev.halley.broker.LocalBroker;
+import dev.halley.edge.HalleyServer;
+import dev.halley.edge.ServerOptions;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;

@@ -1,9 +1,9 @@
 package dev.halley.transport;
 
-import dev.halley.edge.ServerOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.halley.edge.ServerOptions;
 import dev.halley.testing.TestServer;
 import java.io.IOException;
 import java.io.InputStream;

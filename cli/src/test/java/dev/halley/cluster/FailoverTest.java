@@ -3,6 +3,8 @@ package dev.halley.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.halley.testing.Eventually;
+import dev.halley.testing.RedisProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -51,7 +53,7 @@ class FailoverTest {
                 threads.add(new Thread(p, "poll-" + i));
             }
             threads.forEach(Thread::start);
-            CrossNodeDeliveryTest.await("every SSE client is connected to A", () -> sse.stream().allMatch(ReconnectingSseClient::opened));
+            Eventually.await("every SSE client is connected to A", () -> sse.stream().allMatch(ReconnectingSseClient::opened));
 
             for (int k = 0; k < MESSAGES; k++) {
                 b.publish("/pub/channel/feed", "m" + k);
@@ -65,7 +67,7 @@ class FailoverTest {
                 Thread.sleep(5);
             }
 
-            CrossNodeDeliveryTest.await("every client has every message",
+            Eventually.await("every client has every message",
                     () -> sse.stream().allMatch(c -> c.data.size() >= MESSAGES) && polls.stream().allMatch(p -> p.data.size() >= MESSAGES));
             Thread.sleep(500);
             for (ReconnectingSseClient c : sse) {

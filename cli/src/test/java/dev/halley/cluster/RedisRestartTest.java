@@ -2,6 +2,8 @@ package dev.halley.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.halley.testing.Eventually;
+import dev.halley.testing.RedisProcess;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.util.List;
@@ -29,34 +31,34 @@ class RedisRestartTest {
             ReconnectingSseClient sse = new ReconnectingSseClient("/sub/channel/live", marker, a::port, System.nanoTime() + TimeUnit.SECONDS.toNanos(90));
             Thread sseThread = new Thread(sse, "sse-live");
             sseThread.start();
-            CrossNodeDeliveryTest.await("the SSE stream opens", sse::opened);
+            Eventually.await("the SSE stream opens", sse::opened);
 
             Set<String> acknowledged = ConcurrentHashMap.newKeySet();
             AtomicInteger refused = new AtomicInteger();
             AtomicBoolean publishing = new AtomicBoolean(true);
             Thread publisher = new Thread(() -> publishUntilStopped(b, publishing, acknowledged, refused), "publisher");
             publisher.start();
-            CrossNodeDeliveryTest.await("some messages are stored", () -> acknowledged.size() >= 20);
+            Eventually.await("some messages are stored", () -> acknowledged.size() >= 20);
 
             redis.stop();
-            CrossNodeDeliveryTest.await("A reports degraded", () -> brokerState(a).equals("degraded"));
-            CrossNodeDeliveryTest.await("B refuses a publish", () -> refused.get() > 0);
+            Eventually.await("A reports degraded", () -> brokerState(a).equals("degraded"));
+            Eventually.await("B refuses a publish", () -> refused.get() > 0);
             // Subscribes while Redis is away: its subscription must start once Redis is back, not die.
             ReconnectingSseClient late = new ReconnectingSseClient("/sub/channel/live", null, a::port, System.nanoTime() + TimeUnit.SECONDS.toNanos(90));
             Thread lateThread = new Thread(late, "sse-late");
             lateThread.start();
-            CrossNodeDeliveryTest.await("the late SSE stream opens", late::opened);
+            Eventually.await("the late SSE stream opens", late::opened);
             redis.start();
-            CrossNodeDeliveryTest.await("A reports ok again", () -> brokerState(a).equals("ok"));
-            CrossNodeDeliveryTest.await("B reports ok again", () -> brokerState(b).equals("ok"));
+            Eventually.await("A reports ok again", () -> brokerState(a).equals("ok"));
+            Eventually.await("B reports ok again", () -> brokerState(b).equals("ok"));
             int afterRecovery = acknowledged.size();
-            CrossNodeDeliveryTest.await("publishing works again", () -> acknowledged.size() >= afterRecovery + 20);
+            Eventually.await("publishing works again", () -> acknowledged.size() >= afterRecovery + 20);
             publishing.set(false);
             publisher.join(10_000);
 
-            CrossNodeDeliveryTest.await("A's subscriber has every acknowledged message",
+            Eventually.await("A's subscriber has every acknowledged message",
                     () -> received(sse).containsAll(acknowledged));
-            CrossNodeDeliveryTest.await("the subscriber that came during the outage gets later messages", () -> !late.data.isEmpty());
+            Eventually.await("the subscriber that came during the outage gets later messages", () -> !late.data.isEmpty());
             sse.stop();
             late.stop();
             sseThread.join(5000);

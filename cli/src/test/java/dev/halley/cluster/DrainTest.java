@@ -2,6 +2,8 @@ package dev.halley.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.halley.testing.Eventually;
+import dev.halley.testing.RedisProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,7 +47,7 @@ class DrainTest {
                             .getBytes(StandardCharsets.US_ASCII));
                     sockets.add(s);
                 }
-                CrossNodeDeliveryTest.await("every stream is open",
+                Eventually.await("every stream is open",
                         () -> sseOpen(node) >= SSE_CONNECTIONS);
 
                 Process drain = new ProcessBuilder(javaBin(), "-cp", System.getProperty("java.class.path"),
@@ -90,7 +92,7 @@ class DrainTest {
                             return null;
                         }
                     }).get(10, TimeUnit.SECONDS);
-            CrossNodeDeliveryTest.await("both are connected", () -> connections(node) >= 2);
+            Eventually.await("both are connected", () -> connections(node) >= 2);
 
             node.process().destroy();
 

@@ -1,4 +1,4 @@
-package dev.halley.cluster;
+package dev.halley.testing;
 
 import java.io.File;
 import java.io.IOException;
@@ -12,39 +12,39 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** A real redis-server on a free loopback port, in its own temp dir, with no persistence. */
-final class RedisProcess implements AutoCloseable {
+public final class RedisProcess implements AutoCloseable {
 
     private final Path dir;
     private final int port;
     private Process process;
 
-    RedisProcess() throws IOException, InterruptedException {
+    public RedisProcess() throws IOException, InterruptedException {
         this.dir = Files.createTempDirectory("halley-redis");
         this.port = freePort();
         start();
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    String uri() {
+    public String uri() {
         return "redis://127.0.0.1:" + port;
     }
 
     /** Stops without saving (its data is gone, as after a crash) and starts again on the same port. */
-    void restart(Duration down) throws IOException, InterruptedException {
+    public void restart(Duration down) throws IOException, InterruptedException {
         stop();
         Thread.sleep(down.toMillis());
         start();
     }
 
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
-    void start() throws IOException, InterruptedException {
+    public void start() throws IOException, InterruptedException {
         List<String> command = List.of(redisServer(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no", "--dir", dir.toString());
         process = new ProcessBuilder(command).redirectErrorStream(true)
@@ -81,7 +81,7 @@ final class RedisProcess implements AutoCloseable {
         throw new IllegalStateException("redis-server is not installed (apt-get install redis-server); the cluster tests need a real Redis");
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }

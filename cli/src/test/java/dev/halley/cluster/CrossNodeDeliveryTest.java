@@ -2,19 +2,19 @@ package dev.halley.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.halley.testing.Eventually;
+import dev.halley.testing.RedisProcess;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,7 +60,7 @@ class CrossNodeDeliveryTest {
         CompletableFuture<HttpResponse<String>> poll = NodeProcess.HTTP.sendAsync(
                 HttpRequest.newBuilder(URI.create(a.url("/sub/client/alice?timeout=20s"))).build(),
                 HttpResponse.BodyHandlers.ofString());
-        await("the SSE stream opens", sse::opened);
+        Eventually.await("the SSE stream opens", sse::opened);
 
         String channelId = b.publish("/pub/channel/news", "hello from b");
         b.publish("/pub/client/alice", "hi alice");
@@ -68,8 +68,8 @@ class CrossNodeDeliveryTest {
         HttpResponse<String> answer = poll.get(20, TimeUnit.SECONDS);
         assertThat(answer.statusCode()).isEqualTo(200);
         assertThat(NodeProcess.JSON.readTree(answer.body()).get("messages").get(0).get("data").asText()).isEqualTo("hi alice");
-        await("SSE on A gets the channel message", () -> sse.data.stream().anyMatch(d -> d.contains("hello from b")));
-        await("WebSocket on A gets the channel message", () -> wsFrames.stream().anyMatch(d -> d.contains("hello from b")));
+        Eventually.await("SSE on A gets the channel message", () -> sse.data.stream().anyMatch(d -> d.contains("hello from b")));
+        Eventually.await("WebSocket on A gets the channel message", () -> wsFrames.stream().anyMatch(d -> d.contains("hello from b")));
         assertThat(sse.data).hasSize(1).first().asString().contains(channelId);
         assertThat(sse.gaps).isEmpty();
         ws.sendClose(WebSocket.NORMAL_CLOSURE, "done");
@@ -90,14 +90,14 @@ class CrossNodeDeliveryTest {
 
     @Test
     void bothNodesSeeEachOtherInTheirClusterView() throws Exception {
-        await("each node lists both", () -> nodesSeen(a) == 2 && nodesSeen(b) == 2);
+        Eventually.await("each node lists both", () -> nodesSeen(a) == 2 && nodesSeen(b) == 2);
         assertThat(a.status().get("broker").get("kind").asText()).isEqualTo("redis");
         assertThat(a.status().get("broker").get("state").asText()).isEqualTo("ok");
     }
 
     @Test
     void clusterStatusCommandListsTheLiveNodes() throws Exception {
-        await("each node lists both", () -> nodesSeen(a) == 2);
+        Eventually.await("each node lists both", () -> nodesSeen(a) == 2);
         Process status = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "dev.halley.cli.Halley", "cluster", "status",
                 "--broker", redis.uri()).redirectErrorStream(true).start();
@@ -130,16 +130,5 @@ class CrossNodeDeliveryTest {
                 return null;
             }
         };
-    }
-
-    static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("timed out waiting until " + what);
     }
 }
