@@ -69,6 +69,12 @@ final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
     private boolean wantsWritable;
     private boolean closeWhenFlushed;
     private boolean closed;
+    /**
+     * True from {@link #take} until the registration with the loop succeeded or failed: closing
+     * the descriptor meanwhile would let the kernel give its number to a new connection, which
+     * the pending registration would then take. Its close waits until then.
+     */
+    private boolean registering = true;
     /** This socket's index in {@link #loopSockets}, kept by it. */
     int registryIndex = -1;
 
@@ -116,13 +122,13 @@ final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
         channel.deregister().addListener(deregistered -> {
             if (!deregistered.isSuccess()) {
                 log.warn("event=hold_failed step=deregister cause={}", deregistered.cause().toString());
-                socket.close();
+                socket.registrationFailed();
                 return;
             }
             ((IoEventLoop) loop).register(socket).addListener(registered -> {
                 if (!registered.isSuccess()) {
                     log.warn("event=hold_failed step=register cause={}", registered.cause().toString());
-                    socket.close();
+                    socket.registrationFailed();
                     return;
                 }
                 socket.registered((IoRegistration) registered.getNow());
@@ -132,13 +138,21 @@ final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
     }
 
     private void registered(IoRegistration r) {
+        registering = false;
+        registration = r;
         if (closed) {
             r.cancel();
+            closeDescriptor();
             return;
         }
-        registration = r;
         r.submit(READ);
         flush();
+    }
+
+    private void registrationFailed() {
+        registering = false;
+        close();
+        closeDescriptor();
     }
 
     /** Queues {@code buf} (its ownership passes here) to be written at the next {@link #flush}. */
@@ -201,7 +215,9 @@ final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
         if (ops.contains(EpollIoOps.EPOLLOUT)) {
             writeQueued();
         }
-        if (!closed && (ops.contains(EpollIoOps.EPOLLIN) || ops.contains(EpollIoOps.EPOLLRDHUP) || ops.contains(EpollIoOps.EPOLLERR))) {
+        // Anything but writability (input, end of input, hang-up, error) is answered by reading:
+        // epoll here is level-triggered, so an event left unread would come back at once.
+        if (!closed && ops.without(EpollIoOps.EPOLLOUT).value() != 0) {
             readAndDrop();
         }
     }
@@ -222,10 +238,8 @@ final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
         if (registration != null) {
             registration.cancel();
         }
-        try {
-            fd.close();
-        } catch (IOException e) {
-            log.debug("event=close_failed fd={} cause={}", fd.intValue(), e.toString());
+        if (!registering) {
+            closeDescriptor();
         }
         loopSockets.remove(this);
         node.counters().closed(loop);
@@ -238,6 +252,14 @@ final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
 
     void drain() {
         owner.drain();
+    }
+
+    private void closeDescriptor() {
+        try {
+            fd.close();
+        } catch (IOException e) {
+            log.debug("event=close_failed fd={} cause={}", fd.intValue(), e.toString());
+        }
     }
 
     private InetAddress peer() {
