@@ -46,6 +46,8 @@ final class StatusEndpoint {
         for (Transport t : Transport.values()) {
             byTransport.put(t.word, c.byTransport(t));
         }
+        // Streams whose sockets left Netty's channel objects (counted in total and byTransport too).
+        connections.put("held", node.admin().heldCount());
         connections.put("accepted", c.accepted());
         ObjectNode rejected = connections.putObject("rejected");
         for (NodeCounters.Reject r : NodeCounters.Reject.values()) {
