@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.halley.testing.TestServer;
-import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.net.URI;
@@ -29,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TlsTest {
 
     @Test
-    void httpsAndWssServeWithTheGivenCertificateAndPlainHttpIsNotAnswered(@TempDir Path dir) throws Exception {
+    void httpsAndWssServeWithTheGivenCertificateAndPlainHttpIsClosedWithoutAnAnswer(@TempDir Path dir) throws Exception {
         Path cert = dir.resolve("cert.pem");
         Path key = dir.resolve("key.pem");
         Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
@@ -71,18 +70,10 @@ class TlsTest {
             try (Socket plain = new Socket("127.0.0.1", s.port())) {
                 plain.setSoTimeout(5000);
                 plain.getOutputStream().write("GET /status HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                InputStream in = plain.getInputStream();
-                byte[] got = readUpTo(in, 12);
-                assertThat(new String(got, StandardCharsets.ISO_8859_1)).doesNotStartWith("HTTP/1.1 200");
+                // No TLS record arrives, so the TLS handler closes the connection at once: no HTTP
+                // answer, no alert, a clean end of stream. A timeout or a reset throws here and fails.
+                assertThat(plain.getInputStream().readAllBytes()).as("bytes before the close").isEmpty();
             }
-        }
-    }
-
-    private static byte[] readUpTo(InputStream in, int n) {
-        try {
-            return in.readNBytes(n);
-        } catch (IOException reset) {
-            return new byte[0];
         }
     }
 
