@@ -1,0 +1,304 @@
+package dev.halley.cli;
+
+import dev.halley.auth.Security;
+import dev.halley.broker.Broker;
+import dev.halley.broker.BrokerOptions;
+import dev.halley.broker.LocalBroker;
+import dev.halley.broker.RedisBroker;
+import dev.halley.broker.Retention;
+import dev.halley.cluster.ClusterMembership;
+import dev.halley.edge.AcceptMode;
+import dev.halley.edge.HalleyServer;
+import dev.halley.edge.ServerOptions;
+import dev.halley.loops.Shards;
+import dev.halley.transport.Durations;
+import dev.halley.transport.Limits;
+import dev.halley.transport.MegaCometOptions;
+import io.netty.channel.ChannelException;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code halley server}: runs one node until it is stopped (SIGTERM or Ctrl-C). */
+@Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false, abbreviateSynopsis = true,
+        description = "Run a Halley node (embedded broker unless told otherwise).")
+final class ServerCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Properties file of option defaults (key = long option name without dashes).")
+    String config;
+
+    @Option(names = "--log-format", defaultValue = "plain", description = "plain or json: one JSON object per log line (default: ${DEFAULT-VALUE}).")
+    String logFormat;
+
+    @Option(names = "--bind", defaultValue = "0.0.0.0", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String bind;
+
+    @Option(names = "--port", defaultValue = "8080", description = "HTTP port for every transport and the API (default: ${DEFAULT-VALUE}; 0 picks one).")
+    int port;
+
+    @Option(names = "--loops", defaultValue = "0", description = "Event loops; 0 means one per core (default).")
+    int loops;
+
+    @Option(names = "--accept", defaultValue = "reuseport", description = "reuseport (a listening socket per loop) or single (one acceptor). Default: ${DEFAULT-VALUE}.")
+    String accept;
+
+    @Option(names = "--mailbox-ttl", defaultValue = "60s", description = "How long a message waits in a client's mailbox (default: ${DEFAULT-VALUE}).")
+    Duration mailboxTtl;
+
+    @Option(names = "--mailbox-max", defaultValue = "1000", description = "Messages a mailbox keeps; the oldest is dropped past it (default: ${DEFAULT-VALUE}).")
+    int mailboxMax;
+
+    @Option(names = "--channel-ttl", defaultValue = "5m", description = "How long a channel keeps history (default: ${DEFAULT-VALUE}).")
+    Duration channelTtl;
+
+    @Option(names = "--channel-history", defaultValue = "100", description = "Messages of history a channel keeps (default: ${DEFAULT-VALUE}).")
+    int channelHistory;
+
+    @Option(names = "--poll-timeout", defaultValue = "30s", description = "Long-poll hold time when the request names none (default: ${DEFAULT-VALUE}).")
+    Duration pollTimeout;
+
+    @Option(names = "--poll-timeout-max", defaultValue = "2m", description = "Longest ?timeout= a request may ask (default: ${DEFAULT-VALUE}).")
+    Duration pollTimeoutMax;
+
+    @Option(names = "--sse-heartbeat", defaultValue = "15s", description = "Heartbeat interval of SSE comments and WebSocket pings (default: ${DEFAULT-VALUE}).")
+    Duration heartbeat;
+
+    @Option(names = "--max-connections", defaultValue = "1000000", description = "Connections past this get 503 (default: ${DEFAULT-VALUE}).")
+    int maxConnections;
+
+    @Option(names = "--max-name-length", defaultValue = "128", description = "Longest client id or channel name (default: ${DEFAULT-VALUE}).")
+    int maxNameLength;
+
+    @Option(names = "--max-message-size", defaultValue = "65536", description = "Largest request body and WebSocket frame in bytes (default: ${DEFAULT-VALUE}).")
+    int maxMessageBytes;
+
+    @Option(names = "--max-header-size", defaultValue = "8192", description = "Largest request head in bytes (default: ${DEFAULT-VALUE}).")
+    int maxHeaderBytes;
+
+    @Option(names = "--max-uri-length", defaultValue = "4096", description = "Longest request line in bytes (default: ${DEFAULT-VALUE}).")
+    int maxUriBytes;
+
+    @Option(names = "--max-subscriptions", defaultValue = "32", description = "Subscriptions per SSE/WebSocket connection (default: ${DEFAULT-VALUE}).")
+    int maxSubscriptions;
+
+    @Option(names = "--max-outbound-bytes", defaultValue = "1048576", description = "Unsent bytes after which a slow subscriber is disconnected (default: ${DEFAULT-VALUE}).")
+    int maxOutboundBytes;
+
+    @Option(names = "--max-connections-per-address", defaultValue = "100000", description = "Connections from one source address; past it 429 (default: ${DEFAULT-VALUE}).")
+    int maxConnectionsPerAddress;
+
+    @Option(names = "--header-timeout", defaultValue = "10s", description = "Close a connection that has not sent a whole request head this long after connecting or after its last answer (default: ${DEFAULT-VALUE}).")
+    Duration headerTimeout;
+
+    @Option(names = "--publish-key", paramLabel = "KEY", split = ",", description = "Publishing needs Authorization: Bearer KEY (one of these; at least 16 characters). Default: open.")
+    List<String> publishKeys = new ArrayList<>();
+
+    @Option(names = "--publish-key-file", paramLabel = "FILE", description = "File with one publish key per line (kept out of ps and shell history).")
+    Path publishKeyFile;
+
+    @Option(names = "--publish-rate", defaultValue = "0", description = "Publishes per second per publish key, 429 past it; 0: unlimited (default).")
+    int publishRate;
+
+    @Option(names = "--publish-bind", paramLabel = "HOST:PORT", description = "Serve publishing (and status) on this separate address; the main port then refuses to publish.")
+    String publishBind;
+
+    @Option(names = "--subscriber-secret", paramLabel = "SECRET", description = "Subscribing needs an HS256 token signed with this secret (at least 32 bytes). Default: open.")
+    String subscriberSecret;
+
+    @Option(names = "--subscriber-secret-file", paramLabel = "FILE", description = "File holding the subscriber secret.")
+    Path subscriberSecretFile;
+
+    @Option(names = "--allowed-origins", split = ",", paramLabel = "ORIGIN", description = "Browser origins allowed cross-origin (CORS and WebSocket), or *. The server's own origin is always allowed.")
+    List<String> allowedOrigins = new ArrayList<>();
+
+    @Option(names = "--tls-cert", paramLabel = "PEM", description = "Certificate chain for https/wss (with --tls-key).")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "PKCS#8 private key for --tls-cert.")
+    Path tlsKey;
+
+    @Option(names = "--poll-batch", defaultValue = "100", description = "Most messages in one long-poll answer (default: ${DEFAULT-VALUE}).")
+    int pollBatch;
+
+    @Option(names = "--megacomet", defaultValue = "false", description = "Also open MegaComet's worker ports and manager port.")
+    boolean megacomet;
+
+    @Option(names = "--megacomet-worker-ports", defaultValue = "8000-8007", description = "MegaComet worker ports, a range or comma list (default: ${DEFAULT-VALUE}).")
+    String megacometWorkerPorts;
+
+    @Option(names = "--megacomet-manager-port", defaultValue = "9000", description = "MegaComet manager (app protocol) port (default: ${DEFAULT-VALUE}).")
+    int megacometManagerPort;
+
+    @Option(names = "--broker", defaultValue = "local", description = "local (embedded, one node) or redis://host:port (a cluster sharing that Redis). Default: ${DEFAULT-VALUE}.")
+    String broker;
+
+    @Option(names = "--node-id", description = "This node's name in the cluster (default: the advertised host:port).")
+    String nodeId;
+
+    @Option(names = "--advertise", description = "Host other nodes and tools use to reach this node (default: the bind address, or this machine's name when binding every address).")
+    String advertise;
+
+    @Option(names = "--drain-timeout", defaultValue = "10s", description = "On SIGTERM or POST /admin/drain, how long clients get to leave before the rest are cut (default: ${DEFAULT-VALUE}).")
+    Duration drainTimeout;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ServerOptions options;
+        try {
+            options = options();
+            checkClusterOptions();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        switch (logFormat) {
+            case "plain" -> LogFormat.PLAIN.apply();
+            case "json" -> LogFormat.JSON.apply();
+            default -> throw new ParameterException(spec.commandLine(), "--log-format must be plain or json, got " + logFormat);
+        }
+        boolean cluster = !broker.equals("local");
+        Function<Shards, Broker> brokers = cluster
+                ? shards -> new RedisBroker(options.broker(), broker)
+                : shards -> new LocalBroker(shards, options.broker(), Clock.systemUTC());
+        HalleyServer server;
+        ClusterMembership membership;
+        try {
+            server = HalleyServer.start(options, brokers);
+        } catch (ChannelException e) {
+            spec.commandLine().getErr().println("halley server: " + e.getMessage());
+            return 1;
+        } catch (IllegalStateException e) {
+            spec.commandLine().getErr().println("halley server: cannot start: " + e.getMessage());
+            return 1;
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (cluster) {
+            String address = advertisedHost() + ":" + server.port();
+            try {
+                membership = new ClusterMembership(broker, nodeId != null ? nodeId : address, address,
+                        () -> server.hub().stats().thenApply(s -> new ClusterMembership.NodeLoad(server.connections(),
+                                s.published(), s.delivered(), s.broker().state())));
+            } catch (RuntimeException e) {
+                server.close();
+                spec.commandLine().getErr().println("halley: cannot join the cluster at " + broker + ": " + e.getMessage());
+                return 1;
+            }
+            server.statusSection("cluster", membership::view);
+        } else {
+            membership = null;
+        }
+        Runnable drain = () -> {
+            if (membership != null) {
+                membership.close();
+            }
+            server.drain(drainTimeout);
+        };
+        server.onAdminDrain(drain);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            drain.run();
+            server.terminated().toCompletableFuture().join();
+        }, "halley-shutdown"));
+        server.terminated().toCompletableFuture().join();
+        return 0;
+    }
+
+    private void checkClusterOptions() {
+        if (!broker.equals("local")) {
+            RedisBroker.parseUri(broker);
+        }
+        if (drainTimeout.compareTo(Duration.ofMillis(100)) < 0 || drainTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
+            throw new IllegalArgumentException("--drain-timeout must be between 100ms and 10m, got " + Durations.format(drainTimeout));
+        }
+        if (nodeId != null && !nodeId.matches("[A-Za-z0-9._:-]{1,64}")) {
+            throw new IllegalArgumentException("--node-id must be 1-64 characters of A-Za-z0-9._:-, got " + nodeId);
+        }
+    }
+
+    private String advertisedHost() {
+        if (advertise != null) {
+            return advertise;
+        }
+        if (!bind.equals("0.0.0.0") && !bind.equals("::")) {
+            return bind;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    ServerOptions options() {
+        AcceptMode mode = switch (accept) {
+            case "reuseport" -> AcceptMode.REUSEPORT;
+            case "single" -> AcceptMode.SINGLE;
+            default -> throw new IllegalArgumentException("--accept must be reuseport or single, got " + accept);
+        };
+        Limits limits = new Limits(maxConnections, maxNameLength, maxMessageBytes, maxHeaderBytes, maxUriBytes,
+                maxSubscriptions, maxOutboundBytes, pollBatch, maxConnectionsPerAddress, publishRate);
+        BrokerOptions broker = new BrokerOptions(new Retention(mailboxTtl, mailboxMax),
+                new Retention(channelTtl, channelHistory), BrokerOptions.DEFAULTS.sweepInterval());
+        MegaCometOptions mc = new MegaCometOptions(megacomet, ports(megacometWorkerPorts), megacometManagerPort);
+        int loopCount = loops == 0 ? Runtime.getRuntime().availableProcessors() : loops;
+        return new ServerOptions(bind, port, loopCount, mode, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout,
+                mc, broker, security());
+    }
+
+    private Security security() {
+        List<String> keys = new ArrayList<>(publishKeys);
+        String secret = subscriberSecret;
+        try {
+            if (publishKeyFile != null) {
+                Files.readAllLines(publishKeyFile).stream().map(String::strip).filter(l -> !l.isEmpty()).forEach(keys::add);
+            }
+            if (subscriberSecretFile != null) {
+                secret = Files.readString(subscriberSecretFile).strip();
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + e.getMessage());
+        }
+        return new Security(keys, secret, allowedOrigins, tlsCert, tlsKey, publishBind);
+    }
+
+    /** {@code 8000-8007} or {@code 8000,8001}. */
+    static List<Integer> ports(String text) {
+        List<Integer> out = new ArrayList<>();
+        try {
+            for (String part : text.split(",")) {
+                String p = part.trim();
+                int dash = p.indexOf('-');
+                if (dash > 0) {
+                    int from = Integer.parseInt(p.substring(0, dash));
+                    int to = Integer.parseInt(p.substring(dash + 1));
+                    if (to < from || to - from > 1024) {
+                        throw new IllegalArgumentException("a port range is low-high with at most 1024 ports, got " + p);
+                    }
+                    for (int i = from; i <= to; i++) {
+                        out.add(i);
+                    }
+                } else {
+                    out.add(Integer.parseInt(p));
+                }
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("ports are a range 8000-8007 or a list 8000,8001, got " + text);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,91 @@
+package dev.halley.edge;
+
+import dev.halley.auth.Security;
+import dev.halley.broker.BrokerOptions;
+import dev.halley.transport.Durations;
+import dev.halley.transport.Limits;
+import dev.halley.transport.MegaCometOptions;
+import dev.halley.transport.TransportOptions;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Everything a node is started with; defaults in {@link #DEFAULTS}, validated once here.
+ *
+ * @param bind address to listen on
+ * @param port HTTP port; 0 picks a free one (tests)
+ * @param loops event loops, each owning a share of topics and connections
+ * @param pollTimeout how long a long-poll is held when the request names no {@code timeout}
+ * @param pollTimeoutMax the longest {@code timeout} a request may ask for
+ * @param heartbeat interval of SSE comments and WebSocket pings on idle streams
+ * @param headerTimeout a connection that has not sent a whole request head this long after connecting
+ *     (or after its last answer) is closed: slowloris costs a socket for this long at most
+ */
+public record ServerOptions(String bind, int port, int loops, AcceptMode acceptMode, Limits limits,
+                            Duration pollTimeout, Duration pollTimeoutMax, Duration heartbeat, Duration headerTimeout,
+                            MegaCometOptions megacomet, BrokerOptions broker, Security security) {
+
+    public static final ServerOptions DEFAULTS = new ServerOptions("0.0.0.0", 8080,
+            Runtime.getRuntime().availableProcessors(), AcceptMode.REUSEPORT, Limits.DEFAULTS,
+            Duration.ofSeconds(30), Duration.ofMinutes(2), Duration.ofSeconds(15), Duration.ofSeconds(10),
+            MegaCometOptions.DISABLED, BrokerOptions.DEFAULTS, Security.OPEN);
+
+    public ServerOptions {
+        Objects.requireNonNull(bind, "bind");
+        Objects.requireNonNull(acceptMode, "acceptMode");
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(megacomet, "megacomet");
+        Objects.requireNonNull(broker, "broker");
+        Objects.requireNonNull(security, "security");
+        Limits.requireBetween("port", port, 0, 65535);
+        // The transports' own options check the loops and the timings they use.
+        new TransportOptions(limits, pollTimeout, pollTimeoutMax, heartbeat, loops, acceptMode.name());
+        Durations.requireBetween("header timeout", headerTimeout, Duration.ofMillis(100), Duration.ofHours(1));
+    }
+
+    /** What the transports need of these options (and where their timings are validated). */
+    public TransportOptions transport() {
+        return new TransportOptions(limits, pollTimeout, pollTimeoutMax, heartbeat, loops, acceptMode.name().toLowerCase(Locale.ROOT));
+    }
+
+    public ServerOptions withBind(String newBind) {
+        return new ServerOptions(newBind, port, loops, acceptMode, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, megacomet, broker, security);
+    }
+
+    public ServerOptions withPort(int newPort) {
+        return new ServerOptions(bind, newPort, loops, acceptMode, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, megacomet, broker, security);
+    }
+
+    public ServerOptions withLoops(int newLoops) {
+        return new ServerOptions(bind, port, newLoops, acceptMode, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, megacomet, broker, security);
+    }
+
+    public ServerOptions withAcceptMode(AcceptMode newMode) {
+        return new ServerOptions(bind, port, loops, newMode, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, megacomet, broker, security);
+    }
+
+    public ServerOptions withLimits(Limits newLimits) {
+        return new ServerOptions(bind, port, loops, acceptMode, newLimits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, megacomet, broker, security);
+    }
+
+    public ServerOptions withTimeouts(Duration newPollTimeout, Duration newPollTimeoutMax, Duration newHeartbeat) {
+        return new ServerOptions(bind, port, loops, acceptMode, limits, newPollTimeout, newPollTimeoutMax, newHeartbeat, headerTimeout, megacomet, broker, security);
+    }
+
+    public ServerOptions withHeaderTimeout(Duration newHeaderTimeout) {
+        return new ServerOptions(bind, port, loops, acceptMode, limits, pollTimeout, pollTimeoutMax, heartbeat, newHeaderTimeout, megacomet, broker, security);
+    }
+
+    public ServerOptions withMegacomet(MegaCometOptions newMegacomet) {
+        return new ServerOptions(bind, port, loops, acceptMode, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, newMegacomet, broker, security);
+    }
+
+    public ServerOptions withBroker(BrokerOptions newBroker) {
+        return new ServerOptions(bind, port, loops, acceptMode, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, megacomet, newBroker, security);
+    }
+
+    public ServerOptions withSecurity(Security newSecurity) {
+        return new ServerOptions(bind, port, loops, acceptMode, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, megacomet, broker, newSecurity);
+    }
+}

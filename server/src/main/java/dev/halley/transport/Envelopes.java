@@ -1,0 +1,87 @@
+package dev.halley.transport;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.halley.message.Message;
+import dev.halley.message.MessageId;
+import dev.halley.message.Topic;
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The JSON that goes out on every transport. A message's data is already one encoded JSON value
+ * and is copied in as is; names and ids come from restricted alphabets and need no escaping.
+ */
+final class Envelopes {
+
+    static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private Envelopes() {
+    }
+
+    /** {@code {"id":"..","client":"a","data":..}}, or with {@code "type":"message"} first for WebSocket. */
+    static void writeMessage(ByteBuf out, Message m, boolean typed) {
+        out.writeCharSequence(typed ? "{\"type\":\"message\",\"id\":\"" : "{\"id\":\"", StandardCharsets.US_ASCII);
+        out.writeCharSequence(m.id().toString(), StandardCharsets.US_ASCII);
+        writeTopic(out, m.topic());
+        out.writeCharSequence(",\"data\":", StandardCharsets.US_ASCII);
+        out.writeBytes(m.json());
+        out.writeByte('}');
+    }
+
+    /** {@code {"messages":[..],"cursor":"..","gap":false}} */
+    static void writeLongPollAnswer(ByteBuf out, List<Message> messages, MessageId cursor, boolean gap) {
+        out.writeCharSequence("{\"messages\":[", StandardCharsets.US_ASCII);
+        for (int i = 0; i < messages.size(); i++) {
+            if (i > 0) {
+                out.writeByte(',');
+            }
+            writeMessage(out, messages.get(i), false);
+        }
+        out.writeCharSequence("],\"cursor\":", StandardCharsets.US_ASCII);
+        out.writeCharSequence(cursor == null ? "null" : "\"" + cursor + "\"", StandardCharsets.US_ASCII);
+        out.writeCharSequence(gap ? ",\"gap\":true}" : ",\"gap\":false}", StandardCharsets.US_ASCII);
+    }
+
+    /** {@code {"client":"a","cursor":".."}}, or with {@code "type":"gap"} first for WebSocket. */
+    static String gap(Topic topic, MessageId cursor, boolean typed) {
+        return (typed ? "{\"type\":\"gap\",\"" : "{\"") + topic.kind().word() + "\":\"" + topic.name()
+                + "\",\"cursor\":\"" + cursor + "\"}";
+    }
+
+    /** {@code {"id":"..","client":"a"}}: a publish acknowledgement. */
+    static String published(Message m) {
+        return "{\"id\":\"" + m.id() + "\",\"" + m.topic().kind().word() + "\":\"" + m.topic().name() + "\"}";
+    }
+
+    static byte[] error(String reason) {
+        return object(Map.of("error", reason));
+    }
+
+    static byte[] wsError(String reason) {
+        return object(Map.of("type", "error", "reason", reason));
+    }
+
+    /** A text body as one JSON string value. */
+    static byte[] jsonString(String text) {
+        return object(text);
+    }
+
+    private static void writeTopic(ByteBuf out, Topic topic) {
+        out.writeCharSequence("\",\"", StandardCharsets.US_ASCII);
+        out.writeCharSequence(topic.kind().word(), StandardCharsets.US_ASCII);
+        out.writeCharSequence("\":\"", StandardCharsets.US_ASCII);
+        out.writeCharSequence(topic.name(), StandardCharsets.US_ASCII);
+        out.writeByte('"');
+    }
+
+    private static byte[] object(Object value) {
+        try {
+            return MAPPER.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a string or map of strings always serialises", e);
+        }
+    }
+}

@@ -1,0 +1,277 @@
+package dev.halley.transport;
+
+import dev.halley.auth.PublishGuard;
+import dev.halley.auth.SubscriberTokens;
+import dev.halley.message.Topic;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends each request to its endpoint: publish, status, or a subscription on the transport the
+ * request's headers ask for. Holds the connection's pending long-poll, if any: a new request on
+ * the same connection ends it first, so answers stay in request order.
+ */
+final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    private static final Logger log = LoggerFactory.getLogger(RequestRouter.class);
+
+    private final Node node;
+    private final HttpPipeline.Role role;
+    private LongPoll pending;
+
+    RequestRouter(Node node, HttpPipeline.Role role) {
+        this.node = node;
+        this.role = role;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (pending != null) {
+            pending.endNow();
+            pending = null;
+        }
+        if (request.decoderResult().isFailure()) {
+            rejectUnreadable(ctx, request.decoderResult().cause());
+            return;
+        }
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        // A semicolon is part of a value here: "callback=a;b" must be refused whole, not read as "a".
+        QueryStringDecoder query = QueryStringDecoder.builder().semicolonIsNormalChar(true).maxParams(64).build(request.uri());
+        String path = query.path();
+        if (path.equals("/status")) {
+            if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {
+                StatusEndpoint.answer(ctx, node, keepAlive);
+            }
+        } else if (path.equals("/status/stream")) {
+            if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {
+                StatusStream.start(ctx, node);
+            }
+        } else if (path.equals("/metrics")) {
+            if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {
+                MetricsEndpoint.answer(ctx, node, keepAlive);
+            }
+        } else if (StaticFiles.serves(path)) {
+            if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {
+                StaticFiles.answer(ctx, path, keepAlive);
+            }
+        } else if (path.equals("/pub") || path.startsWith("/pub/")) {
+            if (role == HttpPipeline.Role.SUBSCRIBE) {
+                refuse(ctx, HttpResponseStatus.FORBIDDEN, "publishing is served on the publish address, not here", keepAlive,
+                        NodeCounters.Reject.FORBIDDEN);
+            } else if (requireMethod(ctx, request, HttpMethod.POST, keepAlive) && mayPublish(ctx, request, keepAlive)) {
+                PublishEndpoint.handle(ctx, node, request, path, keepAlive);
+            }
+        } else if (role == HttpPipeline.Role.PUBLISH) {
+            bad(ctx, HttpResponseStatus.NOT_FOUND, "this address serves publishing and status only", keepAlive);
+        } else if (path.equals("/sub") || path.startsWith("/sub/")) {
+            if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {
+                subscribe(ctx, request, query, keepAlive);
+            }
+        } else if (path.equals("/admin/drain")) {
+            if (requireMethod(ctx, request, HttpMethod.POST, keepAlive)) {
+                AdminEndpoint.drain(ctx, node, keepAlive);
+            }
+        } else if (path.endsWith(".js") && path.lastIndexOf('/') == 0) {
+            if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {
+                megacometPoll(ctx, request, query, path.substring(1, path.length() - 3), keepAlive);
+            }
+        } else {
+            bad(ctx, HttpResponseStatus.NOT_FOUND, "no such path: " + abbreviate(path), keepAlive);
+        }
+    }
+
+    private void subscribe(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query, boolean keepAlive) {
+        SubscribeRequest sub;
+        try {
+            sub = SubscribeRequest.parse(query, request.headers(), node.options());
+        } catch (IllegalArgumentException e) {
+            bad(ctx, HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive);
+            return;
+        }
+        SubscriberTokens.Grant grant = null;
+        if (node.subscriberTokens() != null) {
+            grant = authorize(ctx, request, query, sub.topics().stream().map(SubscribeRequest.TopicCursor::topic).toList(), keepAlive);
+            if (grant == null) {
+                return;
+            }
+        }
+        String upgrade = request.headers().get(HttpHeaderNames.UPGRADE);
+        String accept = request.headers().get(HttpHeaderNames.ACCEPT);
+        if (upgrade != null && HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(upgrade)) {
+            if (!node.origins().allows(request.headers().get(HttpHeaderNames.ORIGIN), request.headers().get(HttpHeaderNames.HOST))) {
+                refuse(ctx, HttpResponseStatus.FORBIDDEN, "origin not allowed", false, NodeCounters.Reject.FORBIDDEN);
+                return;
+            }
+            WebSocketStream.start(ctx, node, request, sub, grant);
+        } else if (accept != null && accept.contains("text/event-stream")) {
+            SseStream.start(ctx, node, sub);
+        } else if (sub.topics().size() != 1) {
+            bad(ctx, HttpResponseStatus.BAD_REQUEST, "long-poll takes exactly one client or channel", keepAlive);
+        } else {
+            SubscribeRequest.TopicCursor only = sub.topics().get(0);
+            pending = new LongPoll(ctx, node, only.topic(), only.cursor(), sub.timeout(), LongPoll.Format.JSON, null, keepAlive);
+            pending.start();
+        }
+    }
+
+    private void megacometPoll(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query, String clientId,
+                               boolean keepAlive) {
+        String nameProblem = Names.checkTopicName(clientId, node.limits().maxNameLength());
+        if (nameProblem != null) {
+            bad(ctx, HttpResponseStatus.BAD_REQUEST, nameProblem, keepAlive);
+            return;
+        }
+        if (node.subscriberTokens() != null && authorize(ctx, request, query, List.of(Topic.client(clientId)), keepAlive) == null) {
+            return;
+        }
+        List<String> callbacks = query.parameters().get("callback");
+        String callback = callbacks == null || callbacks.isEmpty() ? null : callbacks.get(0);
+        if (callback != null) {
+            String problem = Names.checkCallback(callback);
+            if (problem != null) {
+                bad(ctx, HttpResponseStatus.BAD_REQUEST, problem, keepAlive);
+                return;
+            }
+        }
+        Duration timeout;
+        try {
+            timeout = SubscribeRequest.timeout(query, node.options());
+        } catch (IllegalArgumentException e) {
+            bad(ctx, HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive);
+            return;
+        }
+        pending = new LongPoll(ctx, node, Topic.client(clientId), null, timeout,
+                LongPoll.Format.JAVASCRIPT, callback, keepAlive);
+        pending.start();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (pending != null) {
+            pending.cancel();
+            pending = null;
+        }
+        super.channelInactive(ctx);
+    }
+
+    /** The node drains: a held long-poll is answered with its cursor, then the connection ends. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt != NodeAdmin.DRAIN) {
+            super.userEventTriggered(ctx, evt);
+            return;
+        }
+        if (pending != null) {
+            pending.endNow();
+            pending = null;
+        }
+        AdminEndpoint.closeAfterWrites(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("event=connection_error remote={} cause={}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+
+    private void rejectUnreadable(ChannelHandlerContext ctx, Throwable cause) {
+        HttpResponseStatus status;
+        String reason;
+        if (cause instanceof TooLongHttpHeaderException) {
+            status = HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+            reason = "request headers larger than " + node.limits().maxHeaderBytes() + " bytes";
+        } else if (cause instanceof TooLongHttpLineException) {
+            status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
+            reason = "request line longer than " + node.limits().maxUriBytes() + " bytes";
+        } else if (cause instanceof TooLongFrameException) {
+            status = HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
+            reason = "request too large";
+        } else {
+            status = HttpResponseStatus.BAD_REQUEST;
+            reason = "malformed HTTP request";
+        }
+        node.counters().rejected(status == HttpResponseStatus.BAD_REQUEST ? NodeCounters.Reject.BAD_REQUEST : NodeCounters.Reject.TOO_LARGE);
+        Replies.error(ctx, status, reason, false);
+    }
+
+    /** Applies the publish key and rate; answers and returns false when the request may not publish. */
+    private boolean mayPublish(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
+        PublishGuard.Refusal refusal = node.publishGuard().check(request.headers().get(HttpHeaderNames.AUTHORIZATION),
+                System.nanoTime());
+        if (refusal == null) {
+            return true;
+        }
+        switch (refusal.cause()) {
+            case NO_KEY -> refuse(ctx, HttpResponseStatus.UNAUTHORIZED, refusal.reason(), keepAlive, NodeCounters.Reject.UNAUTHORIZED);
+            case WRONG_KEY -> refuse(ctx, HttpResponseStatus.FORBIDDEN, refusal.reason(), keepAlive, NodeCounters.Reject.UNAUTHORIZED);
+            case RATE_LIMITED -> refuse(ctx, HttpResponseStatus.TOO_MANY_REQUESTS, refusal.reason(), keepAlive,
+                    NodeCounters.Reject.RATE_LIMITED);
+        }
+        return false;
+    }
+
+    /**
+     * Verifies the subscriber token ({@code ?token=} or {@code Authorization: Bearer}) and that it
+     * covers every topic asked for; answers 401/403 and returns null otherwise.
+     */
+    private SubscriberTokens.Grant authorize(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query,
+                                             List<Topic> topics, boolean keepAlive) {
+        List<String> fromQuery = query.parameters().get("token");
+        String token = fromQuery == null || fromQuery.isEmpty() ? null : fromQuery.get(0);
+        String auth = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (token == null && auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            token = auth.substring(7).strip();
+        }
+        SubscriberTokens.Grant grant;
+        try {
+            grant = node.subscriberTokens().verify(token, System.currentTimeMillis());
+        } catch (SubscriberTokens.Rejected e) {
+            refuse(ctx, HttpResponseStatus.UNAUTHORIZED, e.getMessage(), keepAlive, NodeCounters.Reject.UNAUTHORIZED);
+            return null;
+        }
+        for (Topic t : topics) {
+            if (!grant.covers(t)) {
+                refuse(ctx, HttpResponseStatus.FORBIDDEN, "the token does not cover " + t, keepAlive, NodeCounters.Reject.FORBIDDEN);
+                return null;
+            }
+        }
+        return grant;
+    }
+
+    private void refuse(ChannelHandlerContext ctx, HttpResponseStatus status, String reason, boolean keepAlive,
+                        NodeCounters.Reject cause) {
+        node.counters().rejected(cause);
+        Replies.error(ctx, status, reason, keepAlive);
+    }
+
+    private boolean requireMethod(ChannelHandlerContext ctx, FullHttpRequest request, HttpMethod method, boolean keepAlive) {
+        if (request.method().equals(method)) {
+            return true;
+        }
+        bad(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "use " + method + " here", keepAlive);
+        return false;
+    }
+
+    private void bad(ChannelHandlerContext ctx, HttpResponseStatus status, String reason, boolean keepAlive) {
+        node.counters().rejected(NodeCounters.Reject.BAD_REQUEST);
+        Replies.error(ctx, status, reason, keepAlive);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 64 ? s : s.substring(0, 64) + "…";
+    }
+}

@@ -1,0 +1,140 @@
+package dev.halley.transport;
+
+import dev.halley.message.Message;
+import dev.halley.message.MessageId;
+import dev.halley.message.Topic;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A Server-Sent Events stream: a chunked {@code text/event-stream} answer that never ends, one
+ * event per message ({@code id:} the cursor, {@code data:} the envelope), {@code event: gap} when
+ * something is missing, and a comment line every heartbeat so proxies and dead peers are noticed.
+ */
+final class SseStream extends WriteOnlyStream implements StreamSession.Sink, HeartbeatWheel.Stream {
+
+    private static final ByteBuf OPENED = Chunks.constant(":ok\n\n");
+    private static final ByteBuf HEARTBEAT = Chunks.constant(":hb\n\n");
+
+    /** Events of single-subscription streams, whose id is the message's: the same bytes for all of them. */
+    private static final SharedEncoding SINGLE_TOPIC_EVENTS =
+            new SharedEncoding(m -> event(ByteBufAllocator.DEFAULT, m.id().toString(), m));
+
+    private final Node node;
+    private final StreamSession session;
+    private int wheelPosition = -1;
+
+    private SseStream(ChannelHandlerContext routerCtx, Node node) {
+        this.node = node;
+        this.session = new StreamSession(routerCtx.channel(), node, this);
+    }
+
+    /**
+     * Answers {@code routerCtx}'s request with the head of an endless event stream and puts
+     * {@code stream} in the router's place. Nothing else is read on this connection and the head
+     * is the last thing HTTP encodes, so the whole HTTP codec, aggregator, CORS and head timeout
+     * go: an idle stream keeps only its own handler, and writes bytes framed by {@link Chunks}.
+     * The head is written, not flushed.
+     */
+    static void takeOver(ChannelHandlerContext routerCtx, String name, ChannelHandler stream) {
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        head.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
+                .set("X-Accel-Buffering", "no");
+        HttpUtil.setTransferEncodingChunked(head, true);
+        // The codec encodes the head on write, synchronously; after that it has nothing left to do.
+        routerCtx.write(head);
+        HttpPipeline.dropRequestHandling(routerCtx.pipeline());
+        routerCtx.pipeline().remove(HttpPipeline.CODEC);
+        routerCtx.pipeline().replace(routerCtx.handler(), name, stream);
+    }
+
+    /** Opens a subscription stream in the router's place and subscribes its topics. */
+    static void start(ChannelHandlerContext ctx, Node node, SubscribeRequest request) {
+        SseStream stream = new SseStream(ctx, node);
+        takeOver(ctx, "sse", stream);
+        stream.ctx.writeAndFlush(OPENED.duplicate());
+        node.counters().transportStarted(Transport.SSE);
+        for (SubscribeRequest.TopicCursor tc : request.topics()) {
+            stream.session.subscribe(tc.topic(), tc.cursor());
+        }
+        HeartbeatWheel.join(ctx.channel().eventLoop(), node.options().heartbeat(), stream);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        session.close();
+        HeartbeatWheel.leave(this);
+        node.counters().transportEnded(Transport.SSE);
+        super.channelInactive(ctx);
+    }
+
+    /** The node drains: tell the client when to come back (to another node, via its balancer) and end the stream. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt != NodeAdmin.DRAIN) {
+            super.userEventTriggered(ctx, evt);
+            return;
+        }
+        ctx.write(Chunks.of(ctx.alloc(), "retry: " + AdminEndpoint.RECONNECT_AFTER_MILLIS + "\n\n"));
+        ctx.writeAndFlush(Chunks.LAST.duplicate()).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void gap(Topic topic, MessageId cursor, String eventId) {
+        String event = "id: " + eventId + "\nevent: gap\ndata: " + Envelopes.gap(topic, cursor, false) + "\n\n";
+        ctx.write(Chunks.of(ctx.alloc(), event));
+    }
+
+    @Override
+    public void message(Message message, String eventId) {
+        if (eventId == null) {
+            ctx.write(SINGLE_TOPIC_EVENTS.retainedFor(message));
+            return;
+        }
+        ctx.write(event(ctx.alloc(), eventId, message));
+    }
+
+    /** One chunk carrying {@code id: <eventId>}, {@code data: <envelope>} and a blank line. */
+    private static ByteBuf event(ByteBufAllocator alloc, String eventId, Message message) {
+        ByteBuf chunk = Chunks.begin(alloc, eventId.length() + message.json().length + 96);
+        chunk.writeCharSequence("id: ", StandardCharsets.US_ASCII);
+        chunk.writeCharSequence(eventId, StandardCharsets.US_ASCII);
+        chunk.writeCharSequence("\ndata: ", StandardCharsets.US_ASCII);
+        Envelopes.writeMessage(chunk, message, false);
+        chunk.writeCharSequence("\n\n", StandardCharsets.US_ASCII);
+        return Chunks.end(chunk);
+    }
+
+    @Override
+    public void flush() {
+        ctx.flush();
+    }
+
+    @Override
+    public void beat() {
+        ctx.writeAndFlush(HEARTBEAT.duplicate());
+    }
+
+    @Override
+    public int wheelPosition() {
+        return wheelPosition;
+    }
+
+    @Override
+    public void wheelPosition(int position) {
+        wheelPosition = position;
+    }
+}

@@ -1,0 +1,81 @@
+package dev.halley.transport;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.halley.broker.BrokerStats;
+import dev.halley.hub.HubStats;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
+
+/** {@code GET /status}: one JSON snapshot of the node, gathered from every loop. */
+final class StatusEndpoint {
+
+    private StatusEndpoint() {
+    }
+
+    static void answer(ChannelHandlerContext ctx, Node node, boolean keepAlive) {
+        node.hub().stats().whenComplete((stats, failure) -> {
+            if (failure != null) {
+                Replies.error(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "status unavailable: " + failure.getMessage(), keepAlive);
+                return;
+            }
+            try {
+                Replies.json(ctx, HttpResponseStatus.OK, Envelopes.MAPPER.writeValueAsBytes(snapshot(node, stats)), keepAlive);
+            } catch (JsonProcessingException e) {
+                Replies.error(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, "status could not be encoded", keepAlive);
+            }
+        });
+    }
+
+    static ObjectNode snapshot(Node node, HubStats stats) {
+        NodeCounters c = node.counters();
+        ObjectNode root = Envelopes.MAPPER.createObjectNode();
+        root.put("uptimeSeconds", (System.currentTimeMillis() - node.startedAtMillis()) / 1000);
+        root.put("loops", node.options().loops());
+        root.put("acceptMode", node.options().acceptMode());
+
+        ObjectNode connections = root.putObject("connections");
+        connections.put("total", c.open());
+        var perLoop = connections.putArray("perLoop");
+        for (long n : c.openPerLoop()) {
+            perLoop.add(n);
+        }
+        ObjectNode byTransport = connections.putObject("byTransport");
+        for (Transport t : Transport.values()) {
+            byTransport.put(t.word, c.byTransport(t));
+        }
+        connections.put("accepted", c.accepted());
+        ObjectNode rejected = connections.putObject("rejected");
+        for (NodeCounters.Reject r : NodeCounters.Reject.values()) {
+            rejected.put(r.word, c.rejectedCount(r));
+        }
+
+        BrokerStats b = stats.broker();
+        root.put("subscriptions", stats.subscriptions());
+        root.put("mailboxes", b.mailboxes());
+        root.put("channels", b.channels());
+        root.put("queuedMessages", b.queuedMessages());
+        ObjectNode messages = root.putObject("messages");
+        messages.put("published", stats.published());
+        messages.put("delivered", stats.delivered());
+        messages.put("expired", b.expiredMessages());
+        messages.put("dropped", b.droppedMessages());
+
+        ObjectNode broker = root.putObject("broker");
+        broker.put("kind", b.kind());
+        broker.put("state", b.state());
+        broker.put("epoch", b.epoch());
+
+        root.put("draining", node.admin().draining());
+        node.admin().statusSections().forEach((name, section) -> root.set(name, Envelopes.MAPPER.valueToTree(section.get())));
+
+        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        ObjectNode memory = root.putObject("memory");
+        memory.put("heapUsedBytes", heap.getUsed());
+        memory.put("heapCommittedBytes", heap.getCommitted());
+        memory.put("heapMaxBytes", heap.getMax());
+        return root;
+    }
+}

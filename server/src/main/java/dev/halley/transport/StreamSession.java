@@ -1,0 +1,252 @@
+package dev.halley.transport;
+
+import dev.halley.hub.Subscriber;
+import dev.halley.hub.Subscription;
+import dev.halley.message.Backlog;
+import dev.halley.message.Message;
+import dev.halley.message.MessageId;
+import dev.halley.message.Topic;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import java.util.Arrays;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The subscriptions of one streaming connection (SSE or WebSocket) and the cursor of each.
+ *
+ * <p>Confined to the connection's loop. Hub callbacks arrive on each topic's owning loop and reach
+ * this loop through that loop's {@link LoopOutbox}; per topic they stay in order because one
+ * loop's hand-offs run in order. Writes are flushed once at the end of the loop's turn. A
+ * subscriber whose unsent output passes the limit is disconnected rather than buffered without
+ * bound: it resumes from its cursor, and nobody else waits for it.
+ */
+final class StreamSession implements LoopOutbox.Flushable {
+
+    private static final Logger log = LoggerFactory.getLogger(StreamSession.class);
+    private static final TopicFeed[] NONE = new TopicFeed[0];
+
+    /** How one transport writes what the session decides to send. */
+    interface Sink {
+        void gap(Topic topic, MessageId cursor, String eventId);
+
+        /**
+         * Writes one message. {@code eventId} is null when the connection has a single
+         * subscription: the event id is then the message's own id, the same for every subscriber,
+         * so the sink may share one encoding among them.
+         */
+        void message(Message message, String eventId);
+
+        void flush();
+    }
+
+    private final Channel channel;
+    private final EventLoop loop;
+    private final Node node;
+    private final Sink sink;
+    /** In subscription order; a plain array because a connection rarely holds more than one. */
+    private TopicFeed[] feeds = NONE;
+    private boolean closed;
+    private boolean flushQueued;
+
+    StreamSession(Channel channel, Node node, Sink sink) {
+        this.channel = channel;
+        this.loop = channel.eventLoop();
+        this.node = node;
+        this.sink = sink;
+    }
+
+    /** Returns why the subscription was refused, or null. */
+    String subscribe(Topic topic, MessageId cursor) {
+        if (closed) {
+            return "connection is closing";
+        }
+        if (indexOf(topic) >= 0) {
+            return "already subscribed to " + topic;
+        }
+        if (feeds.length >= node.limits().maxSubscriptionsPerConnection()) {
+            return "at most " + node.limits().maxSubscriptionsPerConnection() + " subscriptions per connection";
+        }
+        TopicFeed feed = new TopicFeed(topic, cursor);
+        feeds = Arrays.copyOf(feeds, feeds.length + 1);
+        feeds[feeds.length - 1] = feed;
+        feed.subscription = node.hub().subscribe(topic, cursor, feed);
+        return null;
+    }
+
+    /** Returns why nothing was unsubscribed, or null. */
+    String unsubscribe(Topic topic) {
+        int i = indexOf(topic);
+        if (i < 0) {
+            return "not subscribed to " + topic;
+        }
+        TopicFeed feed = feeds[i];
+        TopicFeed[] rest = new TopicFeed[feeds.length - 1];
+        System.arraycopy(feeds, 0, rest, 0, i);
+        System.arraycopy(feeds, i + 1, rest, i, rest.length - i);
+        feeds = rest;
+        feed.stop();
+        return null;
+    }
+
+    void close() {
+        closed = true;
+        for (TopicFeed f : feeds) {
+            f.stop();
+        }
+        feeds = NONE;
+    }
+
+    @Override
+    public void flushNow() {
+        flushQueued = false;
+        sink.flush();
+    }
+
+    private int indexOf(Topic topic) {
+        for (int i = 0; i < feeds.length; i++) {
+            if (feeds[i].topic.equals(topic)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Flushes at the end of this loop's turn, with whatever else this turn writes here. */
+    private void flushLater() {
+        if (flushQueued) {
+            return;
+        }
+        LoopOutbox outbox = LoopOutbox.current(loop.parent());
+        if (outbox == null) {
+            sink.flush();
+            return;
+        }
+        flushQueued = true;
+        outbox.flushLater(this);
+    }
+
+    /**
+     * The id a client sends back to resume everything: the cursor itself when there is one
+     * subscription, else {@code client:a=<id>,channel:x=<id>} over every known cursor.
+     */
+    private String eventId() {
+        StringBuilder sb = new StringBuilder();
+        for (TopicFeed f : feeds) {
+            if (f.cursor == null) {
+                continue;
+            }
+            if (feeds.length == 1) {
+                return f.cursor.toString();
+            }
+            if (sb.length() > 0) {
+                sb.append(',');
+            }
+            sb.append(f.topic).append('=').append(f.cursor);
+        }
+        return sb.toString();
+    }
+
+    /** Whether the connection cannot take more: closed, or too slow and now being closed. */
+    private boolean tooSlow() {
+        if (channel.isWritable()) {
+            return false;
+        }
+        if (!channel.isActive()) {
+            // The peer went away; this is no slow consumer, and channelInactive ends the session.
+            return true;
+        }
+        node.counters().rejected(NodeCounters.Reject.SLOW_CONSUMER);
+        log.debug("event=slow_consumer remote={} pending_bytes_over={}", channel.remoteAddress(), node.limits().maxOutboundBytes());
+        close();
+        channel.close();
+        return true;
+    }
+
+    /** One topic's feed into this connection. */
+    private final class TopicFeed implements Subscriber {
+        private final Topic topic;
+        private MessageId cursor;
+        private Subscription subscription;
+        /** Cleared on this connection's loop when the feed ends; hand-offs still queued then do nothing. */
+        private boolean live = true;
+
+        TopicFeed(Topic topic, MessageId cursor) {
+            this.topic = topic;
+            this.cursor = cursor;
+        }
+
+        void stop() {
+            live = false;
+            subscription.cancel();
+        }
+
+        @Override
+        public void onBacklog(Backlog backlog) {
+            onConnectionLoop(() -> {
+                if (!live) {
+                    return;
+                }
+                if (backlog.gap()) {
+                    // With messages after the gap, the event id keeps the old cursor: a client
+                    // that drops before reading them is told of the gap again, and loses nothing.
+                    if (backlog.messages().isEmpty()) {
+                        cursor = backlog.cursor();
+                    }
+                    sink.gap(topic, backlog.cursor(), eventId());
+                }
+                for (Message m : backlog.messages()) {
+                    if (!send(m)) {
+                        return;
+                    }
+                }
+                cursor = backlog.cursor();
+                flushLater();
+            });
+        }
+
+        @Override
+        public void onMessage(Message message) {
+            onConnectionLoop(() -> {
+                if (live && send(message)) {
+                    flushLater();
+                }
+            });
+        }
+
+        @Override
+        public void onFailure(Throwable cause) {
+            onConnectionLoop(() -> {
+                if (!live) {
+                    return;
+                }
+                // The client reconnects with its cursor and is served once the store is back.
+                log.info("event=subscription_failed topic={} cause={}", topic, cause.toString());
+                close();
+                channel.close();
+            });
+        }
+
+        private boolean send(Message m) {
+            if (tooSlow()) {
+                return false;
+            }
+            cursor = m.id();
+            sink.message(m, feeds.length == 1 ? null : eventId());
+            return true;
+        }
+
+        /**
+         * Hub callbacks run on the topic's loop; everything this feed does runs on the connection's
+         * (at once when that is the topic's loop too: {@link LoopOutbox#post} runs it in place).
+         */
+        private void onConnectionLoop(Runnable work) {
+            LoopOutbox outbox = LoopOutbox.current(loop.parent());
+            if (outbox == null) {
+                loop.execute(work);
+            } else {
+                outbox.post(loop, work);
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+/**
+ * The transports: HTTP requests and the push streams, as thin adapters over the
+ * {@link dev.halley.hub.Hub}. A {@link dev.halley.transport.RequestRouter} answers publish
+ * ({@code /pub}), status, metrics, the dashboard's static files and {@code /admin/drain}, and hands
+ * subscriptions to long-poll, Server-Sent Events or WebSocket according to the request's headers,
+ * or to MegaComet's {@code /{id}.js}; MegaComet's manager protocol is decoded and published here too.
+ * A stream that takes a connection over keeps only what it writes with (an SSE stream drops the
+ * whole HTTP codec and writes ready chunks), receives deliveries from other loops through its
+ * loop's {@link dev.halley.transport.LoopOutbox}, flushed once per turn, and beats on its loop's
+ * {@link dev.halley.transport.HeartbeatWheel}. {@link dev.halley.transport.HttpPipeline} owns the
+ * names of a connection's handlers and the listener roles; {@link dev.halley.transport.Node} is what
+ * every handler of a node shares (hub, options, counters, guards) and the edge's way in. Who may
+ * publish or subscribe is decided in {@link dev.halley.auth}; nothing here knows how messages are
+ * stored.
+ */
+package dev.halley.transport;
