@@ -4,7 +4,7 @@ import dev.halley.broker.Broker;
 import dev.halley.broker.BrokerOptions;
 import dev.halley.broker.LocalBroker;
 import dev.halley.broker.Retention;
-import dev.halley.broker.Shards;
+import dev.halley.loops.Shards;
 import dev.halley.message.Message;
 import dev.halley.message.Topic;
 import dev.halley.testing.MutableClock;
