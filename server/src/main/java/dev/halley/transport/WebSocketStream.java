@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
@@ -70,6 +71,9 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
         WebSocketStream stream = new WebSocketStream(ctx, node, grant);
         ctx.pipeline().replace(ctx.handler(), "ws", stream);
         ctx.pipeline().addBefore("ws", "ws-aggregator", new WebSocketFrameAggregator(node.limits().maxMessageBytes()));
+        // Text that is not UTF-8 fails the connection with close code 1007 (RFC 6455 section 8.1),
+        // checked frame by frame before aggregation, so a character may span fragments.
+        ctx.pipeline().addBefore("ws-aggregator", "ws-utf8", new Utf8FrameValidator(true));
         handshaker.handshake(ctx.channel(), request).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 f.channel().close();
