@@ -59,7 +59,15 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         // A semicolon is part of a value here: "callback=a;b" must be refused whole, not read as "a".
         QueryStringDecoder query = QueryStringDecoder.builder().semicolonIsNormalChar(true).maxParams(64).build(request.uri());
-        String path = query.path();
+        String path;
+        try {
+            // Both decode lazily; decoding them now turns a broken escape such as %zz into a 400 here.
+            path = query.path();
+            query.parameters();
+        } catch (IllegalArgumentException e) {
+            bad(ctx, HttpResponseStatus.BAD_REQUEST, "the request URI is not valid percent-encoded UTF-8", keepAlive);
+            return;
+        }
         if (path.equals("/status")) {
             if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {
                 StatusEndpoint.answer(ctx, node, keepAlive);
