@@ -7,6 +7,7 @@ import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -17,7 +18,6 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
@@ -25,6 +25,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * A WebSocket stream: JSON text frames out (one message each), subscribe/unsubscribe operations
@@ -78,9 +79,6 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
         WebSocketStream stream = new WebSocketStream(ctx, node, grant);
         ctx.pipeline().replace(ctx.handler(), "ws", stream);
         ctx.pipeline().addBefore("ws", "ws-aggregator", new WebSocketFrameAggregator(node.limits().maxMessageBytes()));
-        // Text that is not UTF-8 fails the connection with close code 1007 (RFC 6455 section 8.1),
-        // checked frame by frame before aggregation, so a character may span fragments.
-        ctx.pipeline().addBefore("ws-aggregator", "ws-utf8", new Utf8FrameValidator(true));
         handshaker.handshake(ctx.channel(), request).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 f.channel().close();
@@ -123,6 +121,13 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
     protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
         lastHeardNanos = System.nanoTime();
         if (frame instanceof TextWebSocketFrame text) {
+            // Checked on the whole message, so a character may span fragments; text that is not
+            // UTF-8 fails the connection (RFC 6455 section 8.1). A handler of its own for this
+            // would cost every idle WebSocket a pipeline slot.
+            if (!ByteBufUtil.isText(text.content(), StandardCharsets.UTF_8)) {
+                close(ctx, new CloseWebSocketFrame(WebSocketCloseStatus.INVALID_PAYLOAD_DATA));
+                return;
+            }
             String problem = operate(text.text());
             if (problem != null) {
                 ctx.writeAndFlush(new TextWebSocketFrame(ctx.alloc().buffer().writeBytes(Envelopes.wsError(problem))));
