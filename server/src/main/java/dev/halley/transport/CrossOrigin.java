@@ -38,8 +38,10 @@ final class CrossOrigin extends ChannelDuplexHandler {
         if (msg instanceof HttpRequest request) {
             String origin = request.headers().get(HttpHeaderNames.ORIGIN);
             allowOrigin = origin != null && policy.crossOriginAllowed(origin) ? origin : null;
+            // A request line of another HTTP version is no preflight: the router refuses it with 505.
             if (origin != null && request.method().equals(HttpMethod.OPTIONS)
-                    && request.headers().contains(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD)) {
+                    && request.headers().contains(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD)
+                    && request.protocolVersion().majorVersion() == 1) {
                 boolean keepAlive = HttpUtil.isKeepAlive(request);
                 ReferenceCountUtil.release(msg);
                 preflight(ctx, keepAlive);

@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,10 +50,25 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             rejectUnreadable(ctx, request.decoderResult().cause());
             return;
         }
+        if (request.protocolVersion().majorVersion() != 1) {
+            // Only HTTP/1 framing is read here (a later 1.x is read as 1.1, RFC 9112 section 2.3),
+            // so nothing after this request line can be trusted: answer and close.
+            bad(ctx, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+                    "only HTTP/1.0 and HTTP/1.1 are served, got " + abbreviate(request.protocolVersion().text()), false);
+            return;
+        }
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         // A semicolon is part of a value here: "callback=a;b" must be refused whole, not read as "a".
         QueryStringDecoder query = QueryStringDecoder.builder().semicolonIsNormalChar(true).maxParams(64).build(request.uri());
-        String path = query.path();
+        String path;
+        try {
+            // Both decode lazily; decoding them now turns a broken escape such as %zz into a 400 here.
+            path = query.path();
+            query.parameters();
+        } catch (IllegalArgumentException e) {
+            bad(ctx, HttpResponseStatus.BAD_REQUEST, "the request URI is not valid percent-encoded UTF-8", keepAlive);
+            return;
+        }
         if (path.equals("/status")) {
             if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {
                 StatusEndpoint.answer(ctx, node, keepAlive);
@@ -92,23 +108,40 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         } else if (role == HttpPipeline.Role.PUBLISH) {
             bad(ctx, HttpResponseStatus.NOT_FOUND, "this address serves publishing and status only", keepAlive);
         } else if (path.equals("/sub") || path.startsWith("/sub/")) {
-            if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {
-                subscribe(ctx, request, query, keepAlive);
-            }
+            whenAuthenticated(ctx, request, query, keepAlive, grant -> subscribe(ctx, request, query, grant, keepAlive));
         } else if (path.equals("/admin/drain")) {
             if (requireMethod(ctx, request, HttpMethod.POST, keepAlive)) {
                 AdminEndpoint.drain(ctx, node, keepAlive);
             }
         } else if (path.endsWith(".js") && path.lastIndexOf('/') == 0) {
-            if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {
-                megacometPoll(ctx, request, query, path.substring(1, path.length() - 3), keepAlive);
-            }
+            String clientId = path.substring(1, path.length() - 3);
+            whenAuthenticated(ctx, request, query, keepAlive, grant -> megacometPoll(ctx, query, clientId, grant, keepAlive));
         } else {
             bad(ctx, HttpResponseStatus.NOT_FOUND, "no such path: " + abbreviate(path), keepAlive);
         }
     }
 
-    private void subscribe(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query, boolean keepAlive) {
+    /**
+     * Runs {@code subscription} with the request's grant (null when subscribing is open) once its
+     * subscriber token and method are right. The token is checked before anything else in the
+     * request, so a caller without one learns nothing about how its parameters would be read.
+     */
+    private void whenAuthenticated(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query, boolean keepAlive,
+                                   Consumer<SubscriberTokens.Grant> subscription) {
+        SubscriberTokens.Grant grant = null;
+        if (node.subscriberTokens() != null) {
+            grant = authenticate(ctx, request, query, keepAlive);
+            if (grant == null) {
+                return;
+            }
+        }
+        if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {
+            subscription.accept(grant);
+        }
+    }
+
+    private void subscribe(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query,
+                           SubscriberTokens.Grant grant, boolean keepAlive) {
         SubscribeRequest sub;
         try {
             sub = SubscribeRequest.parse(query, request.headers(), node.options());
@@ -116,12 +149,8 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             bad(ctx, HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive);
             return;
         }
-        SubscriberTokens.Grant grant = null;
-        if (node.subscriberTokens() != null) {
-            grant = authorize(ctx, request, query, sub.topics().stream().map(SubscribeRequest.TopicCursor::topic).toList(), keepAlive);
-            if (grant == null) {
-                return;
-            }
+        if (!covers(ctx, grant, sub.topics().stream().map(SubscribeRequest.TopicCursor::topic).toList(), keepAlive)) {
+            return;
         }
         String upgrade = request.headers().get(HttpHeaderNames.UPGRADE);
         String accept = request.headers().get(HttpHeaderNames.ACCEPT);
@@ -171,14 +200,14 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
-    private void megacometPoll(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query, String clientId,
+    private void megacometPoll(ChannelHandlerContext ctx, QueryStringDecoder query, String clientId, SubscriberTokens.Grant grant,
                                boolean keepAlive) {
         String nameProblem = Names.checkTopicName(clientId, node.limits().maxNameLength());
         if (nameProblem != null) {
             bad(ctx, HttpResponseStatus.BAD_REQUEST, nameProblem, keepAlive);
             return;
         }
-        if (node.subscriberTokens() != null && authorize(ctx, request, query, List.of(Topic.client(clientId)), keepAlive) == null) {
+        if (!covers(ctx, grant, List.of(Topic.client(clientId)), keepAlive)) {
             return;
         }
         List<String> callbacks = query.parameters().get("callback");
@@ -268,31 +297,37 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     /**
-     * Verifies the subscriber token ({@code ?token=} or {@code Authorization: Bearer}) and that it
-     * covers every topic asked for; answers 401/403 and returns null otherwise.
+     * Verifies the subscriber token ({@code ?token=} or {@code Authorization: Bearer}); answers 401
+     * and returns null when it is missing, invalid or expired.
      */
-    private SubscriberTokens.Grant authorize(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query,
-                                             List<Topic> topics, boolean keepAlive) {
+    private SubscriberTokens.Grant authenticate(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query,
+                                                boolean keepAlive) {
         List<String> fromQuery = query.parameters().get("token");
         String token = fromQuery == null || fromQuery.isEmpty() ? null : fromQuery.get(0);
         String auth = request.headers().get(HttpHeaderNames.AUTHORIZATION);
         if (token == null && auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
             token = auth.substring(7).strip();
         }
-        SubscriberTokens.Grant grant;
         try {
-            grant = node.subscriberTokens().verify(token, System.currentTimeMillis());
+            return node.subscriberTokens().verify(token, System.currentTimeMillis());
         } catch (SubscriberTokens.Rejected e) {
             refuse(ctx, HttpResponseStatus.UNAUTHORIZED, e.getMessage(), keepAlive, NodeCounters.Reject.UNAUTHORIZED);
             return null;
         }
+    }
+
+    /** Whether {@code grant} (null: subscribing is open) covers every topic; answers 403 otherwise. */
+    private boolean covers(ChannelHandlerContext ctx, SubscriberTokens.Grant grant, List<Topic> topics, boolean keepAlive) {
+        if (grant == null) {
+            return true;
+        }
         for (Topic t : topics) {
             if (!grant.covers(t)) {
                 refuse(ctx, HttpResponseStatus.FORBIDDEN, "the token does not cover " + t, keepAlive, NodeCounters.Reject.FORBIDDEN);
-                return null;
+                return false;
             }
         }
-        return grant;
+        return true;
     }
 
     private void refuse(ChannelHandlerContext ctx, HttpResponseStatus status, String reason, boolean keepAlive,

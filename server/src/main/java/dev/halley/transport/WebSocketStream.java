@@ -7,11 +7,13 @@ import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
@@ -23,6 +25,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * A WebSocket stream: JSON text frames out (one message each), subscribe/unsubscribe operations
@@ -65,6 +68,12 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
         WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(url, null, config).newHandshaker(request);
         if (handshaker == null) {
             WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
+            return;
+        }
+        if (!request.headers().contains(HttpHeaderNames.SEC_WEBSOCKET_KEY)) {
+            // RFC 6455 section 4.2.1: a handshake that is not one is answered, with 400.
+            node.counters().rejected(NodeCounters.Reject.BAD_REQUEST);
+            Replies.error(ctx, HttpResponseStatus.BAD_REQUEST, "a WebSocket handshake needs Sec-WebSocket-Key", false);
             return;
         }
         WebSocketStream stream = new WebSocketStream(ctx, node, grant);
@@ -112,6 +121,13 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
     protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
         lastHeardNanos = System.nanoTime();
         if (frame instanceof TextWebSocketFrame text) {
+            // Checked on the whole message, so a character may span fragments; text that is not
+            // UTF-8 fails the connection (RFC 6455 section 8.1). A handler of its own for this
+            // would cost every idle WebSocket a pipeline slot.
+            if (!ByteBufUtil.isText(text.content(), StandardCharsets.UTF_8)) {
+                close(ctx, new CloseWebSocketFrame(WebSocketCloseStatus.INVALID_PAYLOAD_DATA));
+                return;
+            }
             String problem = operate(text.text());
             if (problem != null) {
                 ctx.writeAndFlush(new TextWebSocketFrame(ctx.alloc().buffer().writeBytes(Envelopes.wsError(problem))));

@@ -119,6 +119,33 @@ class SecurityTest {
     }
 
     @Test
+    void withoutAValidTokenASubscriptionIsRefused401BeforeAnythingElseInItIsRead() throws Exception {
+        try (TestServer s = TestServer.start(ServerOptions.DEFAULTS.withLoops(2).withSecurity(security(List.of(), SECRET, List.of(), null)))) {
+            String expired = token(SECRET, "alice", List.of("*"), -1000);
+            // Each of these is wrong in a second way (timeout, name, cursor, callback, method, shape)
+            // that would be a 400 or 405 with a token: without one, only the 401 is told.
+            for (String unauthenticated : List.of("/sub/client/x?timeout=1", "/sub/client/bad%20name", "/sub/client/x?since=nodash",
+                    "/sub?channel=a&channel=b", "/sub", "/bad%20name.js", "/x.js?callback=1bad", "/x.js?timeout=99h",
+                    "/sub/client/x?timeout=1&token=not.a.jwt", "/sub/client/x?timeout=1&token=" + expired)) {
+                expect(s.get(unauthenticated), 401, "token");
+            }
+            expect(s.send(HttpRequest.newBuilder(s.uri("/sub/client/x")).POST(HttpRequest.BodyPublishers.ofString("m")).build()),
+                    401, "token");
+            assertThat(catchStatus(() -> HttpClient.newHttpClient().newWebSocketBuilder()
+                    .buildAsync(URI.create("ws://127.0.0.1:" + s.port() + "/sub/client/bad%20name?since=nodash"),
+                            new java.net.http.WebSocket.Listener() { }).join()))
+                    .isEqualTo("refused 401");
+
+            String alice = token(SECRET, "alice", List.of(), 60_000);
+            expect(s.get("/sub/client/alice?timeout=1&token=" + alice), 400, "a duration");
+            expect(s.get("/sub/client/bob?timeout=1&token=" + alice), 400, "a duration");
+            expect(s.get("/sub/client/bob?token=" + alice), 403, "does not cover client:bob");
+            expect(s.send(HttpRequest.newBuilder(s.uri("/sub/client/alice?token=" + alice)).POST(HttpRequest.BodyPublishers.ofString("m"))
+                    .build()), 405, "GET");
+        }
+    }
+
+    @Test
     void crossOriginAccessIsGrantedOnlyToListedOriginsAndWebSocketsChecked() {
         try (TestServer s = TestServer.start(ServerOptions.DEFAULTS.withLoops(2)
                 .withSecurity(security(List.of(), null, List.of("https://app.example"), null)))) {

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.halley.testing.TestServer;
 import dev.halley.transport.Limits;
 import dev.halley.transport.MegaCometOptions;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
@@ -54,7 +53,7 @@ class HostileClientsTest {
              Socket c = new Socket("127.0.0.1", s.port())) {
             Socket a = new Socket("127.0.0.1", s.port());
             awaitOpen(a, b, c);
-            assertThat(firstLine(s.port(), "GET /status HTTP/1.1\r\nHost: x\r\n\r\n")).startsWith("HTTP/1.1 429");
+            assertThat(statusOfNewConnection(s.port())).isEqualTo(429);
             a.close();
             Socket again = awaitServed(s.port());
             again.close();
@@ -70,36 +69,100 @@ class HostileClientsTest {
              Socket main = new Socket("127.0.0.1", s.port());
              Socket worker = new Socket("127.0.0.1", s.server().megacometWorkerPorts().get(0))) {
             awaitOpen(main, worker);
-            assertThat(firstLine(s.server().megacometWorkerPorts().get(0), "GET /status HTTP/1.1\r\nHost: x\r\n\r\n"))
-                    .startsWith("HTTP/1.1 429");
+            assertThat(statusOfNewConnection(s.server().megacometWorkerPorts().get(0))).isEqualTo(429);
+        }
+    }
+
+    /**
+     * What one hostile input must get: these answers in this order, then either a close or a
+     * connection that still serves a next request. No answer at all is only ever right with a close.
+     */
+    private record Expected(String input, List<Integer> statuses, boolean closes) {
+
+        static Expected answeredThenClosed(String input, Integer... statuses) {
+            return new Expected(input, List.of(statuses), true);
+        }
+
+        static Expected answeredAndKeptOpen(String input, int status) {
+            return new Expected(input, List.of(status), false);
+        }
+
+        static Expected closedUnanswered(String input) {
+            return new Expected(input, List.of(), true);
         }
     }
 
     @Test
     void garbageAndBrokenFramingGetA4xxOrACloseAndNothingElseBreaks() throws IOException {
-        List<String> inputs = List.of(
-                "GARBAGE\r\n\r\n",
-                "GET\r\n\r\n",
-                "GET / HTTP/9.9\r\nHost: x\r\n\r\n",
-                "POST /pub/client/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
-                "POST /pub/client/a HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
-                "POST /pub/client/a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nhello",
-                "GET /sub/client/%C3%28 HTTP/1.1\r\nHost: x\r\n\r\n",
-                "GET /sub/client/%zz HTTP/1.1\r\nHost: x\r\n\r\n",
-                "GET /status HTTP/1.1\r\nHost: x\r\n\r\n\u0000\u0001\u0002garbage after a good request\r\n\r\n",
-                "GET /sub/channel/x HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 7\r\n\r\n",
-                "\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u0001\u00fc\u0003\u0003");
+        List<Expected> inputs = List.of(
+                Expected.answeredThenClosed("GARBAGE\r\n\r\n", 400),
+                Expected.answeredThenClosed("GET\r\n\r\n", 400),
+                Expected.answeredThenClosed("GET / HTTP/9.9\r\nHost: x\r\n\r\n", 505),
+                Expected.answeredThenClosed("POST /pub/client/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + "zz\r\nhello\r\n0\r\n\r\n", 400),
+                Expected.answeredThenClosed("POST /pub/client/a HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n", 400),
+                Expected.answeredThenClosed("POST /pub/client/a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nhello",
+                        400),
+                Expected.answeredAndKeptOpen("GET /sub/client/%C3%28 HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+                Expected.answeredAndKeptOpen("GET /sub/client/%zz HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+                Expected.answeredAndKeptOpen("GET /sub/client/a?since=%zz HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+                Expected.answeredThenClosed("GET /no-such-path HTTP/1.1\r\nHost: x\r\n\r\n\u0000\u0001\u0002garbage after a good request\r\n\r\n",
+                        404, 400),
+                Expected.answeredAndKeptOpen("GET /sub/channel/x HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 5\r\n\r\n", 426),
+                Expected.answeredThenClosed("GET /sub/channel/x HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        + "Sec-WebSocket-Version: 13\r\n\r\n", 400),
+                Expected.answeredThenClosed("\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u0001\u00fc\u0003\u0003", 400));
         try (TestServer s = TestServer.start()) {
-            for (String input : inputs) {
-                String answer = exchangeAll(s.port(), input);
-                assertThat(answer.isEmpty() || answer.matches("(?s)HTTP/1\\.1 (200|4\\d\\d) .*"))
-                        .as("answer to %s was %s", input.replace("\r\n", "\\r\\n"), answer).isTrue();
-                assertThat(answer).doesNotContain("HTTP/1.1 5");
+            for (Expected e : inputs) {
+                String shown = e.input().replace("\r\n", "\\r\\n");
+                try (Socket sock = new Socket("127.0.0.1", s.port())) {
+                    // A bound on every read: an input that hangs the connection fails here, never passes.
+                    sock.setSoTimeout(5000);
+                    sock.getOutputStream().write(e.input().getBytes(StandardCharsets.ISO_8859_1));
+                    InputStream in = sock.getInputStream();
+                    List<Integer> statuses = new ArrayList<>();
+                    for (int i = 0; i < e.statuses().size(); i++) {
+                        statuses.add(readResponse(in, shown));
+                    }
+                    assertThat(statuses).as("answers to %s", shown).isEqualTo(e.statuses());
+                    if (e.closes()) {
+                        assertThat(in.read()).as("closed after the answers to %s", shown).isEqualTo(-1);
+                    } else {
+                        sock.getOutputStream().write("GET /status HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                        assertThat(readResponse(in, shown)).as("the connection still serves after %s", shown).isEqualTo(200);
+                    }
+                } catch (SocketTimeoutException hung) {
+                    throw new AssertionError("the server neither answered nor closed within 5s after " + shown, hung);
+                }
             }
             assertThat(TestServer.json(s.get("/status").body()).at("/messages/published").asInt())
                     .as("no garbage was published").isZero();
             assertThat(s.publish("client/after", "fine")).isNotBlank();
         }
+    }
+
+    /** Reads one whole response (its head, then Content-Length bytes of body) and returns its status. */
+    private static int readResponse(InputStream in, String input) throws IOException {
+        String statusLine = readLine(in);
+        assertThat(statusLine).as("a status line in answer to %s", input).matches("HTTP/1\\.1 \\d{3} .*");
+        int length = 0;
+        for (String header = readLine(in); !header.isEmpty(); header = readLine(in)) {
+            if (header.regionMatches(true, 0, "content-length:", 0, 15)) {
+                length = Integer.parseInt(header.substring(15).strip());
+            }
+        }
+        assertThat(in.readNBytes(length)).as("the body answering %s", input).hasSize(length);
+        return Integer.parseInt(statusLine.substring(9, 12));
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int b = in.read(); b != '\n'; b = in.read()) {
+            assertThat(b).as("the answer ended inside a line: %s", line).isNotNegative();
+            line.append((char) b);
+        }
+        return line.toString().strip();
     }
 
     @Test
@@ -184,28 +247,16 @@ class HostileClientsTest {
         throw new AssertionError("a connection was never served again after one closed");
     }
 
-    private static String firstLine(int port, String request) throws IOException {
-        String all = exchangeAll(port, request);
-        return all.substring(0, Math.max(0, all.indexOf("\r\n")));
-    }
-
-    /** Sends {@code request} and reads until the server closes or stays quiet for a second. */
-    private static String exchangeAll(int port, String request) throws IOException {
+    /**
+     * The status a new connection is answered with when it sends a request. The gate refuses
+     * before reading anything, so its close may come as a reset once the answer is read; a
+     * server that stays silent fails after 5 s.
+     */
+    private static int statusOfNewConnection(int port) throws IOException {
         try (Socket sock = new Socket("127.0.0.1", port)) {
-            sock.setSoTimeout(1000);
-            sock.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-            ByteArrayOutputStream got = new ByteArrayOutputStream();
-            byte[] buf = new byte[4096];
-            try {
-                for (int n = sock.getInputStream().read(buf); n >= 0; n = sock.getInputStream().read(buf)) {
-                    got.write(buf, 0, n);
-                }
-            } catch (SocketTimeoutException quiet) {
-                // the server keeps the connection open after answering: what it sent so far is the answer
-            } catch (IOException reset) {
-                // a reset after a refusal is a close too
-            }
-            return got.toString(StandardCharsets.ISO_8859_1);
+            sock.setSoTimeout(5000);
+            sock.getOutputStream().write("GET /status HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            return readResponse(sock.getInputStream(), "a request on a new connection");
         }
     }
 }

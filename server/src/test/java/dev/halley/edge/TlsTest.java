@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TlsTest {
 
     @Test
-    void httpsAndWssServeWithTheGivenCertificateAndPlainHttpIsNotAnswered(@TempDir Path dir) throws Exception {
+    void httpsAndWssServeWithTheGivenCertificateAndPlainHttpIsClosedWithoutAnAnswer(@TempDir Path dir) throws Exception {
         Path cert = dir.resolve("cert.pem");
         Path key = dir.resolve("key.pem");
         Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
@@ -85,8 +85,7 @@ class TlsTest {
                             return null;
                         }
                     }).join();
-            for (int i = 0; i < 500 && TestServer.json(https.send(HttpRequest.newBuilder(URI.create(base + "/status")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body()).get("subscriptions").asInt() < 1; i++) {
+            for (int i = 0; i < 500 && status(https, base).get("subscriptions").asInt() < 1; i++) {
                 Thread.sleep(10);
             }
             https.send(HttpRequest.newBuilder(URI.create(base + "/pub/channel/secure"))
@@ -97,9 +96,9 @@ class TlsTest {
             try (Socket plain = new Socket("127.0.0.1", s.port())) {
                 plain.setSoTimeout(5000);
                 plain.getOutputStream().write("GET /status HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                InputStream in = plain.getInputStream();
-                byte[] got = readUpTo(in, 12);
-                assertThat(new String(got, StandardCharsets.ISO_8859_1)).doesNotStartWith("HTTP/1.1 200");
+                // No TLS record arrives, so the TLS handler closes the connection at once: no HTTP
+                // answer, no alert, a clean end of stream. A timeout or a reset throws here and fails.
+                assertThat(plain.getInputStream().readAllBytes()).as("bytes before the close").isEmpty();
             }
         }
     }
@@ -113,15 +112,6 @@ class TlsTest {
         return TestServer.json(https.send(HttpRequest.newBuilder(URI.create(base + "/status")).build(),
                 HttpResponse.BodyHandlers.ofString()).body());
     }
-
-    private static byte[] readUpTo(InputStream in, int n) {
-        try {
-            return in.readNBytes(n);
-        } catch (IOException reset) {
-            return new byte[0];
-        }
-    }
-
     private static SSLContext trusting(Path certPem) throws Exception {
         KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
         trust.load(null, null);

@@ -30,7 +30,13 @@ import java.util.List;
  *
  * <p>One node serves every input: its hub lives on an embedded loop, and each input gets a fresh
  * embedded connection with the real pipeline. The rule for any input: every answer is a complete
- * 2xx or 4xx, never a 5xx, nothing escapes the pipeline, and nothing leaks (paranoid detection).
+ * 2xx or 4xx, never a 5xx but 505 for another HTTP version, nothing escapes the pipeline, and
+ * nothing leaks (paranoid detection). Each target keeps a few meaningful inputs under
+ * {@code ClientInputFuzzTestInputs/<target>/} so that regression mode replays more than the empty input.
+ * Such an input is laid out as the data provider reads it: bytes are taken from the front, numbers
+ * and booleans from the back (the last byte first), so a whole request followed by {@code 58 02}
+ * is one chunk of {@link #anyBytesGetAnAnswerOrAClose}, and a body followed by {@code 01 00} is a
+ * JSON, non-batch body of {@link #publishBodiesAreStoredOrRefused}.
  */
 class ClientInputFuzzTest {
 
@@ -138,7 +144,10 @@ class ClientInputFuzzTest {
         }
         for (String line : out.toString().split("\r\n")) {
             if (line.startsWith("HTTP/1.1 ")) {
-                assertThat(line).doesNotStartWith("HTTP/1.1 5");
+                // 505 is the one 5xx about the request itself: a request line of another HTTP version.
+                if (!line.startsWith("HTTP/1.1 505 ")) {
+                    assertThat(line).doesNotStartWith("HTTP/1.1 5");
+                }
                 statusLines.add(line + " ");
             }
         }

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.halley.edge.ServerOptions;
 import dev.halley.testing.TestServer;
 import dev.halley.testing.WsClient;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -92,5 +94,52 @@ class WebSocketTest {
             ws.send("{\"op\":\"subscribe\",\"channel\":\"" + "x".repeat(2000) + "\"}");
             assertThat(ws.closeCode()).isEqualTo(1009);
         }
+    }
+
+    @Test
+    void aTextFrameThatIsNotUtf8FailsTheConnectionWith1007() throws Exception {
+        try (TestServer s = TestServer.start(); RawWebSocket ws = RawWebSocket.open(s.port(), "/sub/channel/news")) {
+            ws.send(RawWebSocket.TEXT, true, utf8AndThen("{\"op\":\"subscribe\",\"channel\":\"", 0xC3, 0x28, '"', '}'));
+            RawWebSocket.Frame close = ws.next();
+            assertThat(close.opcode()).isEqualTo(RawWebSocket.CLOSE);
+            assertThat(close.closeCode()).isEqualTo(1007);
+            assertThat(ws.endedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void invalidUtf8InALaterFragmentFailsTheConnectionWith1007() throws Exception {
+        try (TestServer s = TestServer.start(); RawWebSocket ws = RawWebSocket.open(s.port(), "/sub/channel/news")) {
+            ws.send(RawWebSocket.TEXT, false, utf8AndThen("{\"op\":\"subscribe\","));
+            ws.send(RawWebSocket.CONTINUATION, true, utf8AndThen("\"channel\":\"x\"}", 0xFF));
+            RawWebSocket.Frame close = ws.next();
+            assertThat(close.opcode()).isEqualTo(RawWebSocket.CLOSE);
+            assertThat(close.closeCode()).isEqualTo(1007);
+            assertThat(ws.endedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void aCharacterSplitAcrossTwoFragmentsIsValidTextAndTheConnectionStays() throws Exception {
+        try (TestServer s = TestServer.start(); RawWebSocket ws = RawWebSocket.open(s.port(), "/sub/channel/news")) {
+            // "é" is C3 A9: the first fragment ends after C3, the continuation starts with A9.
+            ws.send(RawWebSocket.TEXT, false, utf8AndThen("{\"op\":\"subscribe\",\"channel\":\"caf", 0xC3));
+            ws.send(RawWebSocket.CONTINUATION, true, utf8AndThen("", 0xA9, '"', '}'));
+            RawWebSocket.Frame error = ws.next();
+            assertThat(error.opcode()).as(error.text()).isEqualTo(RawWebSocket.TEXT);
+            assertThat(TestServer.json(error.text()).get("reason").asText()).as("the name café is read whole, and refused").contains("name");
+            s.awaitSubscriptions(1);
+            s.publish("channel/news", "still open");
+            assertThat(TestServer.json(ws.next().text()).get("data").asText()).isEqualTo("still open");
+        }
+    }
+
+    private static byte[] utf8AndThen(String text, int... bytes) {
+        byte[] head = text.getBytes(StandardCharsets.UTF_8);
+        byte[] all = Arrays.copyOf(head, head.length + bytes.length);
+        for (int i = 0; i < bytes.length; i++) {
+            all[head.length + i] = (byte) bytes[i];
+        }
+        return all;
     }
 }
