@@ -53,6 +53,16 @@ final class HeldBacklogBroker implements Broker {
     }
 
     @Override
+    public void follow(Topic topic) {
+        store.follow(topic);
+    }
+
+    @Override
+    public void unfollow(Topic topic) {
+        store.unfollow(topic);
+    }
+
+    @Override
     public CompletionStage<Backlog> since(Topic topic, MessageId cursor) {
         CompletableFuture<Backlog> answer = new CompletableFuture<>();
         held.add(new Held(topic, cursor, readAt == ReadAt.REQUEST ? store.since(topic, cursor) : null, answer));
