@@ -55,9 +55,14 @@ public final class Hub {
                 deliver(message);
             }
 
+            /*
+             * Inline when already on the owning loop: the embedded broker says "live" from inside
+             * follow, and so the first subscription's backlog is read in the task that registers
+             * it, before anything published after the subscribe call is stored (see register).
+             */
             @Override
             public void onLive(Topic topic) {
-                perLoop.post(topic, loop -> live(loop, topic));
+                perLoop.run(topic, loop -> live(loop, topic));
             }
         });
     }
@@ -115,20 +120,25 @@ public final class Hub {
         }
     }
 
-    /** On the owning loop. Asked again when delivery was interrupted meanwhile (see {@link TopicFeed}). */
+    /**
+     * On the owning loop. Asked again when delivery was interrupted meanwhile (see {@link TopicFeed}).
+     * A cursorless reader starts after the lease as it stands now, not as it stood when the reader
+     * registered: another reader waiting for the topic to go live may have been handed the backlog since.
+     */
     private void requestBacklog(HubSubscription subscription, MessageId cursor, TopicFeed feed) {
         if (subscription.cancelled()) {
             return;
         }
         Topic topic = subscription.topic();
         long generation = feed.generation;
-        broker.since(topic, cursor).whenComplete((backlog, e) -> perLoop.run(topic, loop -> {
+        MessageId from = subscription.consuming() ? perLoop.of(topic).leasedUpTo(topic) : cursor;
+        broker.since(topic, from).whenComplete((backlog, e) -> perLoop.run(topic, loop -> {
             if (e != null) {
                 subscription.fail(e);
             } else if (feed.generation != generation) {
                 requestBacklog(subscription, cursor, feed);
             } else {
-                subscription.backlog(backlog);
+                delivered.add(loop.backlog(subscription, backlog));
             }
         }));
     }
@@ -194,10 +204,7 @@ public final class Hub {
      */
     public Subscription subscribeConsuming(Topic topic, Subscriber subscriber) {
         HubSubscription subscription = new HubSubscription(this, topic, subscriber, true);
-        perLoop.run(topic, loop -> {
-            LoopSubscribers.Lease lease = loop.leases.get(topic);
-            register(subscription, lease == null ? null : lease.upTo);
-        });
+        perLoop.run(topic, loop -> register(subscription, null));
         return subscription;
     }
 
@@ -288,11 +295,16 @@ public final class Hub {
         });
     }
 
-    /** On the owning loop. A message counts as delivered once if it reached any subscriber. */
+    /**
+     * On the owning loop. {@code delivered} counts a subscriber's copy when it gets it: one held
+     * back for a backlog on its way is counted when the backlog hands it over, not when the backlog
+     * already holds it. For routing, a message counts once if any subscriber here got it or held it,
+     * because either way this node read it for a subscriber that wanted it.
+     */
     private void deliverNow(LoopSubscribers loop, Message message) {
-        int handed = loop.deliver(message);
-        if (handed > 0) {
-            delivered.add(handed);
+        LoopSubscribers.Reach reach = loop.deliver(message);
+        delivered.add(reach.handed());
+        if (reach.wanted()) {
             deliveredMessages.increment();
         }
         if (!loop.byTopic.containsKey(message.topic())) {

@@ -8,8 +8,10 @@ import dev.halley.broker.BrokerStats;
  * @param subscriptions live subscriptions, all transports
  * @param subscribedTopics topics with at least one live subscription on this node
  * @param published messages stored through this node since start
- * @param delivered messages handed to subscribers on this node since start, once per subscriber
- * @param deliveredMessages live messages handed to at least one subscriber on this node, once per message (backlogs not counted)
+ * @param delivered live messages subscribers on this node got since start, once per subscriber, counted when it
+ *     gets it (not a copy held back for a backlog that then holds the message itself; backlog messages are not counted)
+ * @param deliveredMessages live messages that at least one subscriber on this node got or held back for its
+ *     backlog, once per message: what this node read for someone who wanted it (backlogs not counted)
  * @param caughtUp messages read back from the log after an interrupted delivery
  */
 public record HubStats(long subscriptions, long subscribedTopics, long published, long delivered,

@@ -6,6 +6,7 @@ import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * One subscription's state on its topic's owning loop.
@@ -16,6 +17,16 @@ import java.util.List;
  * (embedded) or later (Redis).
  */
 final class HubSubscription implements Subscription {
+
+    /** What became of a message offered to a subscription. */
+    enum Offer {
+        /** The subscriber got it now. */
+        HANDED,
+        /** Kept until the backlog arrives; it may yet be handed, or dropped as the backlog holds it. */
+        HELD,
+        /** Not for this subscription (already had, or cancelled). */
+        SKIPPED
+    }
 
     private final Hub hub;
     private final Topic topic;
@@ -60,18 +71,26 @@ final class HubSubscription implements Subscription {
         return heldBack != null ? null : lastDelivered;
     }
 
-    /** On the owning loop. */
-    void backlog(Backlog backlog) {
+    /**
+     * On the owning loop: hands over the backlog, then the messages held back for it that it does
+     * not already hold, except those {@code taken} by another reader meanwhile. Returns how many
+     * held messages the subscriber got.
+     */
+    int backlog(Backlog backlog, Predicate<Message> taken) {
         if (cancelled) {
-            return;
+            return 0;
         }
         lastDelivered = backlog.cursor();
         subscriber.onBacklog(backlog);
         List<Message> held = heldBack;
         heldBack = null;
+        int handed = 0;
         for (Message m : held) {
-            offer(m);
+            if (!taken.test(m) && offer(m) == Offer.HANDED) {
+                handed++;
+            }
         }
+        return handed;
     }
 
     /** On the owning loop: the backlog could not be read, so this subscription cannot keep its promise. */
@@ -83,24 +102,21 @@ final class HubSubscription implements Subscription {
         subscriber.onFailure(cause);
     }
 
-    /**
-     * On the owning loop; returns whether the message was handed to the subscriber, or held back
-     * for it until its backlog arrives (it then reaches the subscriber with or after the backlog).
-     */
-    boolean offer(Message message) {
+    /** On the owning loop. */
+    Offer offer(Message message) {
         if (cancelled) {
-            return false;
+            return Offer.SKIPPED;
         }
         if (heldBack != null) {
             heldBack.add(message);
-            return true;
+            return Offer.HELD;
         }
         MessageId id = message.id();
         if (id.sameEpoch(lastDelivered) && id.seq() <= lastDelivered.seq()) {
-            return false;
+            return Offer.SKIPPED;
         }
         lastDelivered = id;
         subscriber.onMessage(message);
-        return true;
+        return Offer.HANDED;
     }
 }

@@ -1,5 +1,6 @@
 package dev.halley.hub;
 
+import dev.halley.message.Backlog;
 import dev.halley.message.Message;
 import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
@@ -19,6 +20,18 @@ final class LoopSubscribers {
     static final class Lease {
         MessageId upTo;
         int unsettled;
+    }
+
+    /**
+     * What one live delivery reached on this loop.
+     *
+     * @param handed subscriptions that got the message now
+     * @param held subscriptions that hold it until their backlog arrives (counted once they get it)
+     */
+    record Reach(int handed, int held) {
+        boolean wanted() {
+            return handed > 0 || held > 0;
+        }
     }
 
     final Map<Topic, TopicSubscribers> byTopic = new HashMap<>();
@@ -78,12 +91,13 @@ final class LoopSubscribers {
         all.forEach(s -> s.fail(cause));
     }
 
-    int deliver(Message message) {
+    Reach deliver(Message message) {
         TopicSubscribers subs = byTopic.get(message.topic());
         if (subs == null) {
-            return 0;
+            return new Reach(0, 0);
         }
         int handed = 0;
+        int held = 0;
         // Walk from the end: a subscriber may cancel itself (a long-poll answered) during
         // offer, and swap-removal only ever moves an element from the end into its slot.
         for (int i = subs.size() - 1; i >= 0; i--) {
@@ -95,14 +109,35 @@ final class LoopSubscribers {
             if (s.consuming() && leased(message)) {
                 continue;
             }
-            if (s.offer(message)) {
-                handed++;
+            switch (s.offer(message)) {
+                case HANDED -> handed++;
+                case HELD -> held++;
+                case SKIPPED -> { }
             }
         }
         if (subs.size() == 0) {
             byTopic.remove(message.topic());
         }
-        return handed;
+        return new Reach(handed, held);
+    }
+
+    /**
+     * Hands {@code s} its backlog; returns how many held-back messages it got with it. A cursorless
+     * reader's backlog may have been read before another such reader was handed part of it (both
+     * waited for the topic to go live, or the read took a while): it skips what is leased now.
+     */
+    int backlog(HubSubscription s, Backlog backlog) {
+        if (!s.consuming()) {
+            return s.backlog(backlog, m -> false);
+        }
+        List<Message> free = backlog.messages().stream().filter(m -> !leased(m)).toList();
+        return s.backlog(new Backlog(free, backlog.gap(), backlog.cursor()), this::leased);
+    }
+
+    /** How far cursorless readers were handed {@code topic}, or null. */
+    MessageId leasedUpTo(Topic topic) {
+        Lease lease = leases.get(topic);
+        return lease == null ? null : lease.upTo;
     }
 
     private boolean leased(Message message) {

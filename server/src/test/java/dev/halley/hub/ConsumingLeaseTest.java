@@ -74,6 +74,47 @@ class ConsumingLeaseTest {
     }
 
     @Test
+    void aBacklogReadBeforeAnotherReaderWasHandedItSkipsWhatThatReaderTook() {
+        HeldBacklogBroker[] broker = new HeldBacklogBroker[1];
+        try (HubFixture held = new HubFixture(store -> broker[0] = new HeldBacklogBroker(store, HeldBacklogBroker.ReadAt.REQUEST))) {
+            Message m1 = held.publish(MAILBOX, "m1");
+            Message m2 = held.publish(MAILBOX, "m2");
+            ConsumingReader first = ConsumingReader.start(held.hub, MAILBOX);
+            ConsumingReader second = ConsumingReader.start(held.hub, MAILBOX);
+            held.settled(MAILBOX);
+            broker[0].releaseNext();
+            held.settled(MAILBOX);
+            assertThat(first.answer()).containsExactly(m1, m2);
+
+            broker[0].releaseNext();
+            held.settled(MAILBOX);
+            assertThat(second.answer()).as("its backlog holds m1 and m2, which are in flight to the first reader").isNull();
+            Message m3 = held.publish(MAILBOX, "m3");
+            held.settled(MAILBOX);
+            assertThat(second.answer()).containsExactly(m3);
+        }
+    }
+
+    @Test
+    void aLiveMessageHeldForTwoLateBacklogsGoesToOneReader() {
+        HeldBacklogBroker[] broker = new HeldBacklogBroker[1];
+        try (HubFixture held = new HubFixture(store -> broker[0] = new HeldBacklogBroker(store, HeldBacklogBroker.ReadAt.REQUEST))) {
+            ConsumingReader first = ConsumingReader.start(held.hub, MAILBOX);
+            ConsumingReader second = ConsumingReader.start(held.hub, MAILBOX);
+            held.settled(MAILBOX);
+            Message m1 = held.publish(MAILBOX, "m1");
+            held.settled(MAILBOX);
+            broker[0].releaseNext();
+            held.settled(MAILBOX);
+            broker[0].releaseNext();
+            held.settled(MAILBOX);
+
+            assertThat(first.answer()).containsExactly(m1);
+            assertThat(second.answer()).as("m1 is in flight to the first reader").isNull();
+        }
+    }
+
+    @Test
     void aWrittenAnswerIsConsumedForGood() {
         f.publish(MAILBOX, "m1");
         f.publish(MAILBOX, "m2");
