@@ -62,11 +62,11 @@ final class HttpApi {
     CompletionStage<ApiReply> answer(String method, String path, Map<String, List<String>> params, byte[] body) {
         String[] parts = path.substring(1).split("/", -1);
         if (parts.length < 3) {
-            return done(ApiReply.refused(404, "Unknown path " + abbreviate(path)));
+            return done(ApiReply.refused(404, "Unknown path " + Frames.abbreviate(path)));
         }
         PusherGateway.App app = gateway.app(parts[1]);
         if (app == null) {
-            return done(ApiReply.refused(404, "Unknown app " + abbreviate(parts[1])));
+            return done(ApiReply.refused(404, "Unknown app " + Frames.abbreviate(parts[1])));
         }
         try {
             checkSignature(app.app(), method, path, params, body);
@@ -93,7 +93,7 @@ final class HttpApi {
                     return done(ApiReply.json(users(app, channel)));
                 }
             }
-            return done(ApiReply.refused(404, "Unknown path " + abbreviate(path)));
+            return done(ApiReply.refused(404, "Unknown path " + Frames.abbreviate(path)));
         } catch (Refused e) {
             log.debug("event=pusher_api_refused app={} status={} reason={}", app.app().id(), e.status, e.getMessage());
             return done(ApiReply.refused(e.status, e.getMessage()));
@@ -190,7 +190,7 @@ final class HttpApi {
         if (body.hasNonNull("socket_id")) {
             socketId = body.get("socket_id").asText();
             if (!SOCKET_ID.matcher(socketId).matches()) {
-                throw new Refused(400, "Invalid socket_id " + abbreviate(socketId));
+                throw new Refused(400, "Invalid socket_id " + Frames.abbreviate(socketId));
             }
         }
         List<String> channels = new ArrayList<>();
@@ -302,9 +302,5 @@ final class HttpApi {
 
     private static CompletionStage<ApiReply> done(ApiReply reply) {
         return CompletableFuture.completedFuture(reply);
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 64 ? s : s.substring(0, 64) + "…";
     }
 }
