@@ -67,6 +67,12 @@ final class StatusEndpoint {
         broker.put("kind", b.kind());
         broker.put("state", b.state());
         broker.put("epoch", b.epoch());
+        // Delivery by interest: what this node read from its store for the live messages it delivered.
+        ObjectNode routing = root.putObject("routing");
+        routing.put("followedTopics", b.followedTopics());
+        routing.put("messagesRead", b.liveMessagesRead() < 0 ? -1 : b.liveMessagesRead() + stats.caughtUp());
+        routing.put("messagesDelivered", stats.deliveredMessages());
+        routing.put("readsPerDelivered", stats.readsPerDelivered());
 
         root.put("draining", node.admin().draining());
         node.admin().statusSections().forEach((name, section) -> root.set(name, Envelopes.MAPPER.valueToTree(section.get())));
