@@ -6,7 +6,8 @@
 # After start_<server>, SERVER_PIDS is a comma list of the server's processes (for --server-pid)
 # and SUB_URL_FANOUT / PUB_URL_FANOUT / SUB_URL_DIRECT / PUB_URL_DIRECT / PUB_BODY are its bench
 # templates. FANOUT_TRANSPORT is the fan-out transport the server is measured with, or empty for the
-# caller's choice (halley-ws: ws, halley-pusher: pusher), and PUB_ARGS the extra bench arguments its
+# caller's choice (halley-ws: ws, halley-pusher: pusher; bench/compare's connect run uses it too),
+# and PUB_ARGS the extra bench arguments its
 # publishes need (halley-pusher: --pusher-app).
 
 STARTED_PIDS=()
@@ -231,6 +232,7 @@ start_halley_pusher() {
   shift 2
   start_halley "$port" "$log" --pusher-app "$app" "$@" || return 1
   SUB_URL_FANOUT="http://127.0.0.1:$port/app/bench-key?protocol=7&channel={channel}"
+  SUB_URL_DIRECT="http://127.0.0.1:$port/app/bench-key?protocol=7&channel={id}"
   PUB_URL_FANOUT="http://127.0.0.1:$port/apps/bench-app/events"
   FANOUT_TRANSPORT=pusher
   PUB_ARGS=(--pusher-app "$app")
