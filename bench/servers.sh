@@ -6,7 +6,10 @@
 # After start_<server>, SERVER_PIDS is a comma list of the server's processes (for --server-pid)
 # and SUB_URL_FANOUT / PUB_URL_FANOUT / SUB_URL_DIRECT / PUB_URL_DIRECT / PUB_BODY are its bench
 # templates. After start_server, SUB_FLAGS holds the bench flags its subscribers need (halley-h2:
-# --http2, so they are HTTP/2 streams by prior knowledge; empty otherwise), for unquoted expansion.
+# --http2, so they are HTTP/2 streams by prior knowledge; empty otherwise), for unquoted expansion;
+# FANOUT_TRANSPORT is the fan-out transport the server is measured with, or empty for the
+# caller's choice (halley-ws: ws, halley-pusher: pusher; bench/compare's connect run uses it too),
+# and PUB_ARGS the extra bench arguments its publishes need (halley-pusher: --pusher-app).
 
 STARTED_PIDS=()
 HALLEY_JAR=${HALLEY_JAR:-target/halley.jar}
@@ -223,17 +226,32 @@ EOF
   PUB_BODY='{"items":[{"channel":"{channel}{id}","formats":{"http-stream":{"content":"data: {payload}\n\n"}}}]}'
 }
 
+# start_halley_pusher PORT LOG [server options...]: Halley with one Pusher app; fan-out over the
+# Pusher WebSocket, published through the signed Pusher HTTP API.
+start_halley_pusher() {
+  local port=$1 log=$2 app=bench-app:bench-key:bench-secret-0123456789
+  shift 2
+  start_halley "$port" "$log" --pusher-app "$app" "$@" || return 1
+  SUB_URL_FANOUT="http://127.0.0.1:$port/app/bench-key?protocol=7&channel={channel}"
+  SUB_URL_DIRECT="http://127.0.0.1:$port/app/bench-key?protocol=7&channel={id}"
+  PUB_URL_FANOUT="http://127.0.0.1:$port/apps/bench-app/events"
+  FANOUT_TRANSPORT=pusher
+  PUB_ARGS=(--pusher-app "$app")
+}
+
 # start_server NAME PORT DIR LOG [halley options...]
 start_server() {
   local name=$1 port=$2 dir=$3 log=$4
   shift 4
-  SUB_FLAGS=""
+  SUB_FLAGS="" FANOUT_TRANSPORT="" PUB_ARGS=()
   case "$name" in
     halley) start_halley "$port" "$log" "$@" ;;
     # The same server; only the bench's subscribers differ (h2c streams, publishing stays HTTP/1.1).
     halley-h2) start_halley "$port" "$log" "$@" && SUB_FLAGS="--http2" ;;
+    halley-ws) start_halley "$port" "$log" "$@" && FANOUT_TRANSPORT=ws ;;
+    halley-pusher) start_halley_pusher "$port" "$log" "$@" ;;
     nchan) start_nchan "$port" "$dir" ;;
     pushpin) start_pushpin "$port" "$dir" ;;
-    *) echo "unknown server $name (halley, halley-h2, nchan, pushpin)" >&2; return 2 ;;
+    *) echo "unknown server $name (halley, halley-h2, halley-ws, halley-pusher, nchan, pushpin)" >&2; return 2 ;;
   esac
 }

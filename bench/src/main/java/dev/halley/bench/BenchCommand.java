@@ -77,6 +77,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--pub-megacomet", defaultValue = "", paramLabel = "HOST:PORT", description = "Publish over MegaComet's manager protocol to this port instead of HTTP.")
     String pubMegacomet;
 
+    @Option(names = "--pusher-app", paramLabel = "ID:KEY:SECRET", description = "Publish through this Pusher app's signed HTTP API (POST /apps/ID/events at the --pub-url host); the event data is the --pub-body.")
+    String pusherApp;
+
     @Option(names = "--megacomet-workers", defaultValue = "8", description = "megacomet transport: worker ports after the --sub-url port; port = base + floorMod(id.hashCode(), workers) (default: ${DEFAULT-VALUE}).")
     int megacometWorkers;
 
@@ -174,10 +177,12 @@ public final class BenchCommand implements Callable<Integer> {
         String sub = subUrl != null ? subUrl
                 : tr == BenchTransport.MEGACOMET ? "http://127.0.0.1:8000/{id}.js"
                 : fanout ? "http://127.0.0.1:8080/sub/channel/{channel}" : "http://127.0.0.1:8080/sub/client/{id}";
+        PusherSigner pusher = pusherApp == null ? null : PusherSigner.parse(pusherApp);
         String pub = pubUrl != null ? pubUrl
+                : pusher != null ? "http://127.0.0.1:8080" + pusher.eventsPath()
                 : fanout ? "http://127.0.0.1:8080/pub/channel/{channel}" : "http://127.0.0.1:8080/pub/client/{id}";
         return new BenchOptions(sc, tr, http2, streamsPerConnection, insecure, connections, rate, hold, publishRate, duration, channels, ramp, sub, pub, pubMethod,
-                pubBody, pubMegacomet, megacometWorkers, sources(source), procs, loops, pubConcurrency, connectTimeout, grace,
+                pubBody, pubMegacomet, pusher, megacometWorkers, sources(source), procs, loops, pubConcurrency, connectTimeout, grace,
                 maxTime, serverPids, serverStatus, allowRemote, idPrefix, json, html);
     }
 

@@ -25,6 +25,7 @@ import java.util.List;
  * @param pubMethod HTTP method of a publish
  * @param pubBody publish body template; must contain {@code {payload}} unless the URL does
  * @param pubMegacomet {@code host:port} of a MegaComet manager port to publish to instead of HTTP, or empty
+ * @param pusherApp the Pusher app whose signed HTTP API ({@code POST /apps/{id}/events}) publishes, or null
  * @param megacometWorkers the number of MegaComet worker ports after the subscribe URL's port
  * @param sources local source addresses, spread round-robin over connections; empty for the kernel's choice
  * @param procs processes the connections are spread over (this one, or child JVMs when more than 1)
@@ -43,7 +44,7 @@ import java.util.List;
 public record BenchOptions(Scenario scenario, BenchTransport transport, boolean http2, int streamsPerConnection,
         boolean insecure, int connections, int connectRate, Duration hold,
         int publishRate, Duration duration, int channels, List<Integer> ramp, String subUrl, String pubUrl,
-        String pubMethod, String pubBody, String pubMegacomet, int megacometWorkers, List<String> sources, int procs,
+        String pubMethod, String pubBody, String pubMegacomet, PusherSigner pusherApp, int megacometWorkers, List<String> sources, int procs,
         int loops, int pubConcurrency, Duration connectTimeout, Duration grace, Duration maxTime,
         List<Integer> serverPids, String statusUrl, boolean allowRemote, String idPrefix, Path jsonFile,
         Path htmlFile) {
@@ -94,9 +95,17 @@ public record BenchOptions(Scenario scenario, BenchTransport transport, boolean 
         if (scenario == Scenario.FANOUT && transport == BenchTransport.MEGACOMET) {
             throw new IllegalArgumentException("--transport megacomet has client mailboxes only; use it with idle, direct or churn");
         }
-        if (transport == BenchTransport.PUSHER && scenario != Scenario.IDLE) {
-            throw new IllegalArgumentException("--transport pusher runs the idle scenario only: its events go through the signed Pusher "
-                    + "HTTP API, which the bench's publisher does not speak yet");
+        if (transport == BenchTransport.PUSHER && scenario.publishes() && pusherApp == null) {
+            throw new IllegalArgumentException("--transport pusher with the " + scenario.word() + " scenario needs --pusher-app "
+                    + "id:key:secret: its events go through the signed Pusher HTTP API");
+        }
+        if (pusherApp != null && transport != BenchTransport.PUSHER) {
+            throw new IllegalArgumentException("--pusher-app publishes to Pusher channels, which only --transport pusher subscribes to, got "
+                    + transport.word());
+        }
+        if (pusherApp != null && (pubUrl.contains("?") || !pubMethod.equals("POST") || !pubMegacomet.isEmpty())) {
+            throw new IllegalArgumentException("--pusher-app POSTs to the --pub-url path and signs its own query: the URL must have "
+                    + "no query, the method must be POST and --pub-megacomet unset");
         }
         if (!pubMegacomet.isEmpty() && scenario == Scenario.FANOUT) {
             throw new IllegalArgumentException("--pub-megacomet publishes to clients only; it cannot drive the fanout scenario");

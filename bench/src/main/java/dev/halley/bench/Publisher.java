@@ -1,5 +1,7 @@
 package dev.halley.bench;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -275,6 +277,16 @@ final class Publisher implements AutoCloseable {
         });
     }
 
+    /** A Pusher trigger body: one event named {@code bench} on {@code channel}, its data a JSON string. */
+    private static byte[] pusherEvent(String channel, String data) {
+        ObjectNode event = WorkerMode.MAPPER.createObjectNode().put("name", "bench").put("channel", channel).put("data", data);
+        try {
+            return WorkerMode.MAPPER.writeValueAsBytes(event);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("an object of three strings always serializes", e);
+        }
+    }
+
     private void failed(FailureCause cause) {
         failures.merge(cause, 1L, Long::sum);
     }
@@ -328,12 +340,22 @@ final class Publisher implements AutoCloseable {
             long now = System.nanoTime();
             sendNanos[n] = now;
             String payload = MarkerScanner.marker(n, now);
-            byte[] body = options.pubBody().replace("{payload}", payload).replace("{id}", id).replace("{channel}", channelName)
-                    .getBytes(StandardCharsets.UTF_8);
+            String filled = options.pubBody().replace("{payload}", payload).replace("{id}", id).replace("{channel}", channelName);
+            PusherSigner pusher = options.pusherApp();
+            byte[] body;
+            String path;
+            if (pusher == null) {
+                body = filled.getBytes(StandardCharsets.UTF_8);
+                path = pubUrl.path(id, channelName, payload);
+            } else {
+                // A mailbox run's client id doubles as its Pusher channel: each subscriber subscribes to its own.
+                body = pusherEvent(to, filled);
+                path = pusher.signedPost(pubUrl.path(id, channelName, payload), body, System.currentTimeMillis() / 1000);
+            }
             FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(options.pubMethod()),
-                    pubUrl.path(id, channelName, payload), Unpooled.wrappedBuffer(body));
+                    path, Unpooled.wrappedBuffer(body));
             req.headers().set(HttpHeaderNames.HOST, pubUrl.hostHeader())
-                    .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                    .set(HttpHeaderNames.CONTENT_TYPE, pusher == null ? "text/plain; charset=utf-8" : "application/json")
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
             sent++;
             deadline = loop.schedule(() -> {

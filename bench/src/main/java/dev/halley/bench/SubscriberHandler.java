@@ -29,7 +29,9 @@ import java.util.concurrent.TimeUnit;
  * the churn scenario, closes and comes back with its cursor).
  *
  * <p>Subscribed means: SSE — the first body bytes after a 2xx head (Halley's {@code :ok}, nchan's
- * {@code : hi}); WebSocket — the 101 answer; long-poll — the request written on a connected socket.
+ * {@code : hi}); WebSocket — the 101 answer; Pusher — the server's
+ * {@code pusher_internal:subscription_succeeded}, since the channel is joined only after the 101;
+ * long-poll — the request written on a connected socket.
  *
  * <p>An SSE stream drops its HTTP codec once the 2xx head is in: the codec is the largest part of
  * an idle connection's heap (~0.6 KB of ~2.6 KB), and the marker scanner needs no de-chunking —
@@ -41,11 +43,14 @@ final class SubscriberHandler extends ChannelInboundHandlerAdapter {
     private static final byte[] CURSOR_KEY = "\"cursor\":\"".getBytes(StandardCharsets.US_ASCII);
     // A fixed key: the server's Sec-WebSocket-Accept is not checked, a benchmark trusts its target.
     private static final String WS_KEY = "aGFsbGV5LWJlbmNoLWtleQ==";
+    private static final byte[] PUSHER_SUBSCRIBED = "pusher_internal:subscription_succeeded".getBytes(StandardCharsets.US_ASCII);
 
     private final SubscriberPool pool;
     private final Subscriber s;
     private boolean headOk;
     private boolean reconnect;
+    /** How many bytes of {@link #PUSHER_SUBSCRIBED} the frames so far end with; a frame may split it. */
+    private int pusherSubscribedMatched;
     private ScheduledFuture<?> subscribeTimeout;
 
     SubscriberHandler(SubscriberPool pool, Subscriber s) {
@@ -128,7 +133,7 @@ final class SubscriberHandler extends ChannelInboundHandlerAdapter {
                 // encoder not told of the upgrade refuses raw bytes.
                 ctx.pipeline().context(HttpClientCodec.class).writeAndFlush(pusherSubscribe(pool.subscribePath(s)));
             }
-            if (ws) {
+            if (pool.options.transport() == BenchTransport.WS) {
                 subscribed();
             } else if (pool.options.transport() == BenchTransport.SSE) {
                 // The codec passes the bytes it holds past the head on as a plain ByteBuf when removed.
@@ -144,7 +149,7 @@ final class SubscriberHandler extends ChannelInboundHandlerAdapter {
         if (!headOk) {
             return;
         }
-        if (!s.ready && bytes.isReadable()) {
+        if (!s.ready && bytes.isReadable() && (pool.options.transport() != BenchTransport.PUSHER || pusherSubscribed(bytes))) {
             subscribed();
         }
         s.scanner.scan(bytes, (msgNo, sendNanos) -> pool.marker(s, msgNo, sendNanos));
@@ -167,6 +172,21 @@ final class SubscriberHandler extends ChannelInboundHandlerAdapter {
             frame.writeByte(0x80 | 126).writeShort(payload.length);
         }
         return frame.writeInt(0).writeBytes(payload);
+    }
+
+    /** Whether {@link #PUSHER_SUBSCRIBED} has now been read; leaves the bytes' indexes as they are. */
+    private boolean pusherSubscribed(ByteBuf bytes) {
+        for (int i = bytes.readerIndex(); i < bytes.writerIndex(); i++) {
+            byte b = bytes.getByte(i);
+            // A mismatch restarts at this byte: the pattern's one self-overlap, its second 'p', would need the
+            // text "subscripusher", which no server frame holds.
+            pusherSubscribedMatched = b == PUSHER_SUBSCRIBED[pusherSubscribedMatched] ? pusherSubscribedMatched + 1
+                    : b == PUSHER_SUBSCRIBED[0] ? 1 : 0;
+            if (pusherSubscribedMatched == PUSHER_SUBSCRIBED.length) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The subscription is in place; its timeout has nothing left to watch, so it leaves the loop's queue. */

@@ -1,5 +1,6 @@
 package dev.halley.bench;
 
+import static dev.halley.bench.BenchCli.assertNothingLost;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,7 +19,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code --transport pusher}: every subscriber holds a Pusher WebSocket subscribed to its own channel. */
+/**
+ * {@code --transport pusher}: every subscriber holds a Pusher WebSocket subscribed to its channel, and
+ * {@code --pusher-app} publishes through the signed Pusher HTTP API.
+ */
 class BenchPusherTest {
 
     @TempDir
@@ -47,9 +51,48 @@ class BenchPusherTest {
     }
 
     @Test
-    void pusherRunsTheIdleScenarioOnly() {
+    void pusherFanoutThroughTheSignedHttpApiLosesNothing() throws Exception {
+        PusherApp app = PusherApp.parse("bench:bench-key:bench-secret-0123456789");
+        try (HalleyServer server = pusherNode(app)) {
+            String base = "http://127.0.0.1:" + server.port();
+            JsonNode r = BenchCli.run(dir, "--scenario", "fanout", "--transport", "pusher", "--connections", "120",
+                    "--channels", "4", "--rate", "2000", "--publish-rate", "40", "--duration", "1s",
+                    "--sub-url", base + "/app/" + app.key() + "?protocol=7&channel={channel}",
+                    "--pub-url", base + "/apps/" + app.id() + "/events", "--pusher-app", "bench:bench-key:bench-secret-0123456789");
+            assertNothingLost(r);
+            // 40 events over 4 channels of 30 subscribers each.
+            assertThat(r.path("delivery").path("expected").asLong()).isEqualTo(40 * 30);
+        }
+    }
+
+    @Test
+    void aWrongSecretIsRefusedByTheApiAndCounted() throws Exception {
+        PusherApp app = PusherApp.parse("bench:bench-key:bench-secret-0123456789");
+        try (HalleyServer server = pusherNode(app)) {
+            String base = "http://127.0.0.1:" + server.port();
+            JsonNode r = BenchCli.run(dir, "--scenario", "direct", "--transport", "pusher", "--connections", "10",
+                    "--rate", "1000", "--publish-rate", "10", "--duration", "1s", "--grace", "0s",
+                    "--sub-url", base + "/app/" + app.key() + "?protocol=7&channel={id}",
+                    "--pub-url", base + "/apps/" + app.id() + "/events", "--pusher-app", "bench:bench-key:not-the-secret-0123456");
+            assertThat(r.path("publish").path("accepted").asLong()).isZero();
+            // The last publish may still be in flight when the run ends; every one answered was a 401.
+            assertThat(r.path("publish").path("failed").path("non2xx").asLong()).isPositive();
+        }
+    }
+
+    @Test
+    void pusherPublishingNeedsTheAppsCredentials() {
         assertThat(BenchCli.execute("--scenario", "fanout", "--transport", "pusher", "--sub-url",
                 "http://127.0.0.1:1/app/k?protocol=7&channel={channel}").err())
-                .contains("--transport pusher runs the idle scenario only");
+                .contains("--transport pusher with the fanout scenario needs --pusher-app id:key:secret");
+        assertThat(BenchCli.execute("--scenario", "fanout", "--transport", "sse", "--pusher-app", "a:b:c", "--sub-url",
+                "http://127.0.0.1:1/sub/{channel}").err())
+                .contains("--pusher-app publishes to Pusher channels, which only --transport pusher subscribes to");
+    }
+
+    private static HalleyServer pusherNode(PusherApp app) throws InterruptedException {
+        return HalleyServer.start(ServerOptions.DEFAULTS.withPort(0).withBind("127.0.0.1").withLoops(2),
+                shards -> new LocalBroker(shards, BrokerOptions.DEFAULTS, Clock.systemUTC()),
+                hub -> new PusherGateway(hub, new PusherApps(List.of(app)), Clock.systemUTC()));
     }
 }

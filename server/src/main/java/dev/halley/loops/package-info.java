@@ -4,6 +4,7 @@
  * its workers) and the state each loop keeps for the topics it owns
  * ({@link dev.halley.loops.PerLoop}). The hub and the local broker keep their per-topic state
  * here, so the hot path touches a topic only on its own loop and takes no locks. Nothing here
- * knows what the state is.
+ * knows what the state is. {@link dev.halley.loops.TickWheel} gives each loop one timer for a
+ * periodic check of all its connections (stream heartbeats, Pusher activity checks).
  */
 package dev.halley.loops;

@@ -31,10 +31,26 @@ final class AppChannels {
     record Occupancy(int subscriptionCount, int userCount) {
     }
 
+    /**
+     * One occupied channel. Only presence channels keep their connections and members (for member
+     * events and lists); the others need only a count, so a connection alone on its channel costs no
+     * map entry of its own.
+     */
     private static final class Channel {
-        final Map<Listener, String> subscribers = new LinkedHashMap<>();
-        /** user id → the user's info and how many of its connections are here; presence channels only. */
-        final Map<String, Member> members = new LinkedHashMap<>();
+        int subscriptions;
+        /** listener → its user id; presence channels only, else null. */
+        final Map<Listener, String> presenceSubscribers;
+        /** user id → the user's info and how many of its connections are here; presence channels only, else null. */
+        final Map<String, Member> members;
+
+        Channel(boolean presence) {
+            presenceSubscribers = presence ? new LinkedHashMap<>() : null;
+            members = presence ? new LinkedHashMap<>() : null;
+        }
+
+        int userCount() {
+            return members == null ? 0 : members.size();
+        }
     }
 
     private static final class Member {
@@ -62,16 +78,17 @@ final class AppChannels {
     synchronized String join(String channel, Listener listener, String userId, JsonNode userInfo) {
         Channel c = channels.get(channel);
         if (c == null) {
-            c = new Channel();
+            c = new Channel(userId != null);
             channels.put(channel, c);
             if (webhooks != null) {
                 webhooks.channelOccupied(channel);
             }
         }
-        c.subscribers.put(listener, userId == null ? "" : userId);
-        if (userId == null) {
+        c.subscriptions++;
+        if (userId == null || c.presenceSubscribers == null) {
             return "{}";
         }
+        c.presenceSubscribers.put(listener, userId);
         Member member = c.members.get(userId);
         if (member == null) {
             member = new Member(userInfo);
@@ -80,7 +97,7 @@ final class AppChannels {
                 webhooks.memberAdded(channel, userId);
             }
             String added = Frames.memberAdded(channel, userId, userInfo);
-            for (Listener other : c.subscribers.keySet()) {
+            for (Listener other : c.presenceSubscribers.keySet()) {
                 if (other != listener) {
                     other.send(added);
                 }
@@ -90,14 +107,18 @@ final class AppChannels {
         return presenceData(c);
     }
 
-    /** Removes {@code listener}; a user's last connection leaving is announced to those remaining. */
+    /**
+     * Removes {@code listener}, which joined {@code channel} once and has not left it; a user's last
+     * connection leaving is announced to those remaining.
+     */
     synchronized void leave(String channel, Listener listener) {
         Channel c = channels.get(channel);
         if (c == null) {
             return;
         }
-        String userId = c.subscribers.remove(listener);
-        if (userId != null && !userId.isEmpty()) {
+        c.subscriptions--;
+        String userId = c.presenceSubscribers == null ? null : c.presenceSubscribers.remove(listener);
+        if (userId != null) {
             Member member = c.members.get(userId);
             if (member != null && --member.connections == 0) {
                 c.members.remove(userId);
@@ -105,12 +126,12 @@ final class AppChannels {
                     webhooks.memberRemoved(channel, userId);
                 }
                 String removed = Frames.memberRemoved(channel, userId);
-                for (Listener other : c.subscribers.keySet()) {
+                for (Listener other : c.presenceSubscribers.keySet()) {
                     other.send(removed);
                 }
             }
         }
-        if (c.subscribers.isEmpty()) {
+        if (c.subscriptions == 0) {
             channels.remove(channel);
             if (webhooks != null) {
                 webhooks.channelVacated(channel);
@@ -123,7 +144,7 @@ final class AppChannels {
         Map<String, Occupancy> found = new TreeMap<>();
         for (Map.Entry<String, Channel> e : channels.entrySet()) {
             if (e.getKey().startsWith(prefix)) {
-                found.put(e.getKey(), new Occupancy(e.getValue().subscribers.size(), e.getValue().members.size()));
+                found.put(e.getKey(), new Occupancy(e.getValue().subscriptions, e.getValue().userCount()));
             }
         }
         return found;
@@ -132,13 +153,13 @@ final class AppChannels {
     /** The channel's counts; zero when nobody is subscribed. */
     synchronized Occupancy occupancy(String channel) {
         Channel c = channels.get(channel);
-        return c == null ? new Occupancy(0, 0) : new Occupancy(c.subscribers.size(), c.members.size());
+        return c == null ? new Occupancy(0, 0) : new Occupancy(c.subscriptions, c.userCount());
     }
 
     /** The ids of the users present on a presence channel, in joining order. */
     synchronized List<String> users(String channel) {
         Channel c = channels.get(channel);
-        return c == null ? List.of() : new ArrayList<>(c.members.keySet());
+        return c == null || c.members == null ? List.of() : new ArrayList<>(c.members.keySet());
     }
 
     /** {@code {"presence":{"ids":[...],"hash":{id:info},"count":n}}}, as pusher-js reads it. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -120,5 +121,24 @@ final class Frames {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a tree built here always serializes", e);
         }
+    }
+
+    /** Client-given text quoted in an answer or a log line, cut to 64 characters. */
+    static String abbreviate(String s) {
+        return s.length() <= 64 ? s : s.substring(0, 64) + "…";
+    }
+
+    /** pusher-js sends {@code data} as an object; some clients send it as a JSON string. */
+    static JsonNode dataOf(JsonNode frame) {
+        JsonNode data = frame.path("data");
+        if (data.isTextual()) {
+            try {
+                JsonNode parsed = Frames.MAPPER.readTree(data.asText());
+                return parsed == null ? data : parsed;
+            } catch (IOException e) {
+                return data;
+            }
+        }
+        return data;
     }
 }

@@ -1,7 +1,7 @@
 package dev.halley.pusher;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.halley.message.MessageId;
+import dev.halley.loops.TickWheel;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -14,11 +14,6 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,26 +25,23 @@ import org.slf4j.LoggerFactory;
  * {@code subscription_succeeded} comes before the channel's events. Refusals keep the connection
  * unless they concern the connection itself (see {@link PusherGateway} for the codes).
  */
-final class PusherConnection extends SimpleChannelInboundHandler<WebSocketFrame> implements AppChannels.Listener {
+final class PusherConnection extends SimpleChannelInboundHandler<WebSocketFrame> implements AppChannels.Listener, TickWheel.Member {
 
     private static final Logger log = LoggerFactory.getLogger(PusherConnection.class);
 
-    /**
-     * A cursor from no real epoch: the broker answers it with all the history it keeps and a gap,
-     * which is how a {@code cache-} subscriber learns the last event without knowing the epoch.
-     */
-    private static final MessageId BEFORE_ALL_HISTORY = new MessageId("pusherCache", 0);
+    private static final TickWheel ACTIVITY_CHECKS = new TickWheel();
 
     private final PusherGateway gateway;
     private final PusherGateway.App app;
     private final String socketId;
-    private final Map<String, ChannelFeed> feeds = new HashMap<>();
+    private final ChannelFeeds feeds = new ChannelFeeds();
     private ChannelHandlerContext ctx;
     private EventLoop loop;
     private long lastHeardNanos;
     private boolean pingSent;
     private boolean counted;
-    private ScheduledFuture<?> activityCheck;
+    /** Where this connection sits on its loop's activity-check wheel, -1 off it. */
+    private int wheelPosition = -1;
 
     PusherConnection(PusherGateway gateway, PusherGateway.App app, String socketId) {
         this.gateway = gateway;
@@ -80,8 +72,8 @@ final class PusherConnection extends SimpleChannelInboundHandler<WebSocketFrame>
         }
         counted = true;
         lastHeardNanos = System.nanoTime();
-        long activityNanos = gateway.activityTimeout().toNanos();
-        activityCheck = loop.scheduleAtFixedRate(this::checkActivity, activityNanos / 2, activityNanos / 2, TimeUnit.NANOSECONDS);
+        // Checked twice per activity timeout, as a per-connection timer did, on the loop's one wheel.
+        ACTIVITY_CHECKS.join(loop, gateway.activityTimeout().dividedBy(2), this);
         ctx.writeAndFlush(text(Frames.connectionEstablished(socketId, (int) gateway.activityTimeout().toSeconds())));
     }
 
@@ -89,7 +81,8 @@ final class PusherConnection extends SimpleChannelInboundHandler<WebSocketFrame>
      * A client quiet for the activity timeout is pinged; one that answers nothing for the pong
      * timeout after that is gone and closed with 4201, which tells pusher-js to reconnect at once.
      */
-    private void checkActivity() {
+    @Override
+    public void beat() {
         long quietNanos = System.nanoTime() - lastHeardNanos;
         long activityNanos = gateway.activityTimeout().toNanos();
         if (pingSent && quietNanos > activityNanos + gateway.pongTimeout().toNanos()) {
@@ -133,7 +126,7 @@ final class PusherConnection extends SimpleChannelInboundHandler<WebSocketFrame>
             return "A frame must be a JSON object with an \"event\" string";
         }
         String event = frame.get("event").asText();
-        JsonNode data = dataOf(frame);
+        JsonNode data = Frames.dataOf(frame);
         switch (event) {
             case "pusher:ping" -> {
                 ctx.writeAndFlush(text(Frames.pong()));
@@ -143,138 +136,21 @@ final class PusherConnection extends SimpleChannelInboundHandler<WebSocketFrame>
                 return null;
             }
             case "pusher:subscribe" -> {
-                return subscribe(data);
+                return feeds.subscribe(this, data);
             }
             case "pusher:unsubscribe" -> {
-                return unsubscribe(data);
+                return feeds.unsubscribe(data);
             }
             default -> {
                 if (event.startsWith("client-")) {
-                    clientEvent(frame, event);
+                    String refusal = ClientEvents.relay(gateway, app, socketId, feeds.get(frame.path("channel").asText("")), frame, event);
+                    if (refusal != null) {
+                        ctx.writeAndFlush(text(refusal));
+                    }
                     return null;
                 }
-                return "Unsupported event received on socket: " + abbreviate(event);
+                return "Unsupported event received on socket: " + Frames.abbreviate(event);
             }
-        }
-    }
-
-    /** pusher-js sends {@code data} as an object; some clients send it as a JSON string. */
-    private static JsonNode dataOf(JsonNode frame) {
-        JsonNode data = frame.path("data");
-        if (data.isTextual()) {
-            try {
-                JsonNode parsed = Frames.MAPPER.readTree(data.asText());
-                return parsed == null ? data : parsed;
-            } catch (IOException e) {
-                return data;
-            }
-        }
-        return data;
-    }
-
-    private String subscribe(JsonNode data) {
-        if (!data.path("channel").isTextual()) {
-            return "pusher:subscribe needs data.channel";
-        }
-        String channel = data.get("channel").asText();
-        String problem = ChannelName.problem(channel);
-        if (problem != null) {
-            return problem;
-        }
-        if (feeds.containsKey(channel)) {
-            return "Already subscribed to " + channel;
-        }
-        if (feeds.size() >= gateway.maxChannelsPerConnection()) {
-            refuseSubscription(channel, 429, PusherGateway.OVER_CAPACITY,
-                    "Over capacity: at most " + gateway.maxChannelsPerConnection() + " channels per connection");
-            return null;
-        }
-        ChannelName name = ChannelName.of(channel);
-        String userId = null;
-        JsonNode userInfo = null;
-        if (name.signed()) {
-            // The server SDKs sign channel_data into any channel's auth when the app passes it.
-            String channelData = data.path("channel_data").isTextual() ? data.get("channel_data").asText() : null;
-            if (name.access() == ChannelName.Access.PRESENCE) {
-                if (channelData == null) {
-                    refuseSubscription(channel, 400, PusherGateway.UNAUTHORIZED, "Presence channels need channel_data with a user_id");
-                    return null;
-                }
-                JsonNode member = parseOrNull(channelData);
-                JsonNode id = member == null ? null : member.get("user_id");
-                if (id == null || !(id.isTextual() || id.isIntegralNumber()) || id.asText().isEmpty()) {
-                    refuseSubscription(channel, 400, PusherGateway.UNAUTHORIZED, "channel_data must be a JSON object with a user_id");
-                    return null;
-                }
-                userId = id.asText();
-                userInfo = member.get("user_info");
-            }
-            String auth = data.path("auth").isTextual() ? data.get("auth").asText() : null;
-            if (!Signatures.channelAuthValid(app.app(), auth, socketId, channel, channelData)) {
-                refuseSubscription(channel, 401, PusherGateway.UNAUTHORIZED, "Invalid signature for " + channel);
-                return null;
-            }
-        }
-        ChannelFeed feed = new ChannelFeed(this, name, userId, userInfo);
-        feeds.put(channel, feed);
-        feed.start(gateway.hub(), gateway.topic(app.app(), channel), name.cache() ? BEFORE_ALL_HISTORY : null);
-        return null;
-    }
-
-    private static JsonNode parseOrNull(String json) {
-        try {
-            JsonNode node = Frames.MAPPER.readTree(json);
-            return node != null && node.isObject() ? node : null;
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
-    private void refuseSubscription(String channel, int status, int code, String message) {
-        log.debug("event=pusher_subscription_refused app={} channel={} status={}", app.app().id(), channel, status);
-        ctx.write(text(Frames.subscriptionError(channel, status, message)));
-        ctx.writeAndFlush(text(Frames.error(code, message)));
-    }
-
-    private String unsubscribe(JsonNode data) {
-        if (!data.path("channel").isTextual()) {
-            return "pusher:unsubscribe needs data.channel";
-        }
-        ChannelFeed feed = feeds.remove(data.get("channel").asText());
-        if (feed != null) {
-            feed.stop();
-        }
-        return null;
-    }
-
-    /** Relays a {@code client-*} event to the channel's other subscribers, never back to this one. */
-    private void clientEvent(JsonNode frame, String event) {
-        String channel = frame.path("channel").asText("");
-        ChannelFeed feed = feeds.get(channel);
-        String refusal = null;
-        if (!app.app().clientEvents()) {
-            refusal = "Client events are not enabled for this app";
-        } else if (feed == null || !feed.joined()) {
-            refusal = "Client event rejected: not subscribed to '" + abbreviate(channel) + "'";
-        } else if (!feed.name().takesClientEvents()) {
-            refusal = "Client event rejected: client events are only supported on private and presence channels";
-        } else if (event.length() > ChannelName.MAX_LENGTH) {
-            refusal = "Client event rejected: an event name is at most " + ChannelName.MAX_LENGTH + " characters";
-        }
-        if (refusal != null) {
-            ctx.writeAndFlush(text(Frames.error(PusherGateway.UNAUTHORIZED, refusal)));
-            return;
-        }
-        JsonNode data = frame.path("data");
-        if (Frames.text(data).getBytes(StandardCharsets.UTF_8).length > app.app().maxEventBytes()) {
-            ctx.writeAndFlush(text(Frames.error(PusherGateway.PROTOCOL_ERROR,
-                    "Client event rejected: data is larger than " + app.app().maxEventBytes() + " bytes")));
-            return;
-        }
-        String userId = feed.name().access() == ChannelName.Access.PRESENCE ? feed.userId() : null;
-        gateway.hub().publish(gateway.topic(app.app(), channel), Frames.stored(socketId, channel, event, data, userId));
-        if (app.webhooks() != null) {
-            app.webhooks().clientEvent(channel, event, data, socketId, userId);
         }
     }
 
@@ -300,17 +176,22 @@ final class PusherConnection extends SimpleChannelInboundHandler<WebSocketFrame>
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        if (activityCheck != null) {
-            activityCheck.cancel(false);
-        }
-        for (ChannelFeed feed : List.copyOf(feeds.values())) {
-            feed.stop();
-        }
-        feeds.clear();
+        ACTIVITY_CHECKS.leave(this);
+        feeds.stopAll();
         if (counted) {
             app.release();
         }
         super.channelInactive(ctx);
+    }
+
+    @Override
+    public int wheelPosition() {
+        return wheelPosition;
+    }
+
+    @Override
+    public void wheelPosition(int position) {
+        wheelPosition = position;
     }
 
     ChannelHandlerContext ctx() {
@@ -319,6 +200,10 @@ final class PusherConnection extends SimpleChannelInboundHandler<WebSocketFrame>
 
     EventLoop loop() {
         return loop;
+    }
+
+    PusherGateway gateway() {
+        return gateway;
     }
 
     PusherGateway.App app() {
@@ -339,7 +224,4 @@ final class PusherConnection extends SimpleChannelInboundHandler<WebSocketFrame>
         return new TextWebSocketFrame(Unpooled.wrappedBuffer(json.getBytes(StandardCharsets.UTF_8)));
     }
 
-    private static String abbreviate(String s) {
-        return s.length() <= 64 ? s : s.substring(0, 64) + "…";
-    }
 }

@@ -147,14 +147,14 @@ public final class PusherGateway {
             app = byId.get(config.id());
         }
         if (app == null) {
-            return new RefusedConnection(UNKNOWN_APP, "App key " + abbreviate(key) + " does not exist");
+            return new RefusedConnection(UNKNOWN_APP, "App key " + Frames.abbreviate(key) + " does not exist");
         }
         List<String> protocol = params.get("protocol");
         if (protocol == null || protocol.isEmpty()) {
             return new RefusedConnection(NO_PROTOCOL, "No protocol version supplied");
         }
         if (!List.of("5", "6", "7").contains(protocol.get(0))) {
-            return new RefusedConnection(UNSUPPORTED_PROTOCOL, "Unsupported protocol version " + abbreviate(protocol.get(0)));
+            return new RefusedConnection(UNSUPPORTED_PROTOCOL, "Unsupported protocol version " + Frames.abbreviate(protocol.get(0)));
         }
         return new PusherConnection(this, app, newSocketId());
     }
@@ -223,10 +223,6 @@ public final class PusherGateway {
     private static String newSocketId() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         return random.nextInt(1, Integer.MAX_VALUE) + "." + random.nextInt(1, Integer.MAX_VALUE);
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 64 ? s : s.substring(0, 64) + "…";
     }
 
     /** One app's live state on this node. */
