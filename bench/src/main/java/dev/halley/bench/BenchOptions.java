@@ -12,6 +12,7 @@ import java.util.List;
  * @param transport how subscribers receive
  * @param connections subscriber connections over all processes, 1-1,000,000
  * @param connectRate new connections per second over all processes, 1-1,000,000
+ * @param maxPending connects in flight per process at most (see {@link ConnectWindow}), 0 for no window
  * @param hold how long the idle scenario holds its connections once they are open
  * @param publishRate offered publishes per second (direct, fanout, churn), 1-1,000,000
  * @param duration how long publishing lasts (per ramp step when {@code ramp} is given)
@@ -37,7 +38,7 @@ import java.util.List;
  * @param jsonFile where to write the JSON report, or null
  * @param htmlFile where to write the HTML report, or null
  */
-public record BenchOptions(Scenario scenario, BenchTransport transport, int connections, int connectRate, Duration hold,
+public record BenchOptions(Scenario scenario, BenchTransport transport, int connections, int connectRate, int maxPending, Duration hold,
         int publishRate, Duration duration, int channels, List<Integer> ramp, String subUrl, String pubUrl,
         String pubMethod, String pubBody, String pubMegacomet, int megacometWorkers, List<String> sources, int procs,
         int loops, int pubConcurrency, Duration connectTimeout, Duration grace, Duration maxTime,
@@ -53,6 +54,7 @@ public record BenchOptions(Scenario scenario, BenchTransport transport, int conn
         serverPids = List.copyOf(serverPids);
         requireBetween("--connections", connections, 1, 1_000_000);
         requireBetween("--rate", connectRate, 1, 1_000_000);
+        requireBetween("--max-pending", maxPending, 0, 1_000_000);
         requireBetween("--publish-rate", publishRate, 1, 1_000_000);
         requireBetween("--channels", channels, 1, 100_000);
         requireBetween("--megacomet-workers", megacometWorkers, 1, 1024);
