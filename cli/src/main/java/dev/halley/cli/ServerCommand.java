@@ -172,12 +172,15 @@ final class ServerCommand implements Callable<Integer> {
             default -> throw new ParameterException(spec.commandLine(), "--log-format must be plain or json, got " + logFormat);
         }
         boolean cluster = !broker.equals("local");
-        Function<Shards, Broker> brokers = cluster
-                ? shards -> new RedisBroker(options.broker(), broker)
-                : shards -> new LocalBroker(shards, options.broker(), Clock.systemUTC());
         HalleyServer server;
         ClusterMembership membership;
+        RedisBroker redis;
         try {
+            // Built here, not by the factory, so the membership can share its Lettuce threads.
+            redis = cluster ? new RedisBroker(options.broker(), broker) : null;
+            Function<Shards, Broker> brokers = cluster
+                    ? shards -> redis
+                    : shards -> new LocalBroker(shards, options.broker(), Clock.systemUTC());
             server = HalleyServer.start(options, brokers);
         } catch (ChannelException e) {
             spec.commandLine().getErr().println("halley server: " + e.getMessage());
@@ -191,7 +194,7 @@ final class ServerCommand implements Callable<Integer> {
         if (cluster) {
             String address = advertisedHost() + ":" + server.port();
             try {
-                membership = new ClusterMembership(broker, nodeId != null ? nodeId : address, address,
+                membership = new ClusterMembership(redis.resources(), broker, nodeId != null ? nodeId : address, address,
                         () -> server.hub().stats().thenApply(s -> new ClusterMembership.NodeLoad(server.connections(),
                                 s.published(), s.delivered(), s.broker().state())));
             } catch (RuntimeException e) {

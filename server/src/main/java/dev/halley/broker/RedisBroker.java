@@ -56,6 +56,21 @@ public final class RedisBroker implements Broker {
     static final Duration SINCE_RETRY_FOR = Duration.ofSeconds(30);
     private static final long RETRY_MIN_MILLIS = 100;
     private static final long RETRY_MAX_MILLIS = 2000;
+    /**
+     * Lettuce's I/O threads for the node (this broker and the node's cluster membership share
+     * them, see {@link #resources()}). Lettuce pins each connection to one I/O thread, and a node
+     * has two busy connections: commands (the publish and subscribe scripts) and the bus reader;
+     * with two threads deliveries read from the bus never wait behind subscribe answers, nor the
+     * reverse; the heartbeat's connection rides on one of them. More threads could not be used.
+     */
+    static final int IO_THREADS = 2;
+    /**
+     * Lettuce's computation threads: they run only timers and small tasks here (command
+     * timeouts, reconnect delays, subscribe retries, the heartbeat), so one is enough. Lettuce's
+     * default is max(2, cores) of each kind per client, which on a many-core box, or 50 nodes on
+     * one box, is dozens of idle threads per node, each with its stack and malloc arena.
+     */
+    static final int COMPUTATION_THREADS = 1;
 
     private final BrokerOptions options;
     private final ClientResources resources;
@@ -74,8 +89,8 @@ public final class RedisBroker implements Broker {
     public RedisBroker(BrokerOptions options, String uri) {
         this.options = Objects.requireNonNull(options, "options");
         this.resources = DefaultClientResources.builder()
-                .ioThreadPoolSize(2)
-                .computationThreadPoolSize(2)
+                .ioThreadPoolSize(IO_THREADS)
+                .computationThreadPoolSize(COMPUTATION_THREADS)
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
                 .build();
         this.client = RedisClient.create(resources, parseUri(uri));
@@ -113,6 +128,15 @@ public final class RedisBroker implements Broker {
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
                 .build();
+    }
+
+    /**
+     * The node's Lettuce threads, for other Redis clients of the same node to share (cluster
+     * membership) instead of building their own; they stop when this broker is closed, so a
+     * sharer must be closed first.
+     */
+    public ClientResources resources() {
+        return resources;
     }
 
     @Override

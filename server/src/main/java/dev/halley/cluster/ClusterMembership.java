@@ -4,6 +4,7 @@ import dev.halley.broker.RedisBroker;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.resource.ClientResources;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -45,12 +46,17 @@ public final class ClusterMembership implements AutoCloseable {
     private long lastDelivered;
     private long lastTickNanos;
 
-    public ClusterMembership(String uri, String id, String address, Supplier<CompletionStage<NodeLoad>> load) {
+    /**
+     * Joins over its own connection on the node's Lettuce threads ({@code resources}, the
+     * broker's: see {@link RedisBroker#resources()}), which it does not stop; close it first.
+     */
+    public ClusterMembership(ClientResources resources, String uri, String id, String address,
+            Supplier<CompletionStage<NodeLoad>> load) {
         this.id = id;
         this.address = address;
         this.startedAtMillis = System.currentTimeMillis();
         this.load = load;
-        this.client = RedisClient.create(RedisBroker.parseUri(uri));
+        this.client = RedisClient.create(resources, RedisBroker.parseUri(uri));
         client.setOptions(RedisBroker.clientOptions());
         this.connection = client.connect();
         this.redis = connection.async();
