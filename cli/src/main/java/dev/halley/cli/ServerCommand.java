@@ -12,8 +12,10 @@ import dev.halley.edge.HalleyServer;
 import dev.halley.edge.ServerOptions;
 import dev.halley.loops.Shards;
 import dev.halley.transport.Durations;
+import dev.halley.transport.Http2Options;
 import dev.halley.transport.Limits;
 import dev.halley.transport.MegaCometOptions;
+import dev.halley.transport.mercure.MercureOptions;
 import io.netty.channel.ChannelException;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -154,6 +156,24 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--advertise", description = "Host other nodes and tools use to reach this node (default: the bind address, or this machine's name when binding every address).")
     String advertise;
 
+    @Option(names = "--http2", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "Speak HTTP/2: h2 over TLS (ALPN) and h2c by prior knowledge in clear text (default: ${DEFAULT-VALUE}).")
+    boolean http2;
+
+    @Option(names = "--h2-max-streams", defaultValue = "128", description = "Concurrent HTTP/2 streams per connection; more are refused (default: ${DEFAULT-VALUE}).")
+    int h2MaxStreams;
+
+    @Option(names = "--mercure-publisher-key", paramLabel = "KEY",
+            description = "Serve the Mercure hub at /.well-known/mercure; publishers' JWTs are HS256 with this key (at least 32 bytes). Default: off.")
+    String mercurePublisherKey;
+
+    @Option(names = "--mercure-subscriber-key", paramLabel = "KEY", description = "HS256 key of Mercure subscribers' JWTs (default: the publisher key).")
+    String mercureSubscriberKey;
+
+    @Option(names = "--mercure-anonymous", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "Mercure subscribers without a JWT get public updates (default: ${DEFAULT-VALUE}).")
+    boolean mercureAnonymous;
+
     @Option(names = "--drain-timeout", defaultValue = "10s", description = "On SIGTERM or POST /admin/drain, how long clients get to leave before the rest are cut (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
 
@@ -260,7 +280,8 @@ final class ServerCommand implements Callable<Integer> {
         MegaCometOptions mc = new MegaCometOptions(megacomet, ports(megacometWorkerPorts), megacometManagerPort);
         int loopCount = loops == 0 ? Runtime.getRuntime().availableProcessors() : loops;
         return new ServerOptions(bind, port, loopCount, mode, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout,
-                mc, broker, security());
+                mc, broker, security(), Http2Options.DEFAULTS.withEnabled(http2).withMaxConcurrentStreams(h2MaxStreams),
+                new MercureOptions(mercurePublisherKey, mercureSubscriberKey, mercureAnonymous));
     }
 
     private Security security() {

@@ -91,7 +91,7 @@ public final class HalleyServer implements AutoCloseable {
         this.hub = new Hub(shards, broker);
         Security security = options.security();
         this.node = Node.create(hub, options.transport(), security, executors);
-        this.tls = security.tls() ? TlsContexts.server(security.tlsCert(), security.tlsKey()) : null;
+        this.tls = security.tls() ? TlsContexts.server(security.tlsCert(), security.tlsKey(), options.http2().enabled()) : null;
     }
 
     /**
@@ -160,7 +160,7 @@ public final class HalleyServer implements AutoCloseable {
     }
 
     private HttpInitializer http(HttpPipeline.Role role, SslContext tlsOrNull) {
-        return new HttpInitializer(node, role, tlsOrNull, options.headerTimeout().toNanos());
+        return new HttpInitializer(node, role, tlsOrNull, options.headerTimeout().toNanos(), options.http2().enabled());
     }
 
     private int bindManager(int requestedPort) throws InterruptedException {

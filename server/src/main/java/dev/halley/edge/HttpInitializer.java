@@ -11,23 +11,32 @@ import io.netty.handler.ssl.SslContext;
 
 /**
  * Assembles an HTTP connection's pipeline: gate, TLS when configured, codec, head timeout, then
- * the transports' request handlers. Nothing else.
+ * the transports' request handlers. With HTTP/2 on, a switch stands in the codec's place until
+ * the protocol is known (ALPN over TLS, the connection preface in clear text) and then sets up
+ * HTTP/1.1 ({@link #http1}) or HTTP/2 ({@link #http2}). Nothing else.
  */
 final class HttpInitializer extends ChannelInitializer<Channel> {
+
+    private static final String PROTOCOL_SWITCH = "protocol";
 
     private final Node node;
     private final HttpPipeline.Role role;
     private final SslContext tls;
     private final ConnectionGate gate;
     private final long headerTimeoutNanos;
+    private final boolean http2;
 
-    /** @param tls null for plain HTTP */
-    HttpInitializer(Node node, HttpPipeline.Role role, SslContext tls, long headerTimeoutNanos) {
+    /**
+     * @param tls null for plain HTTP; with {@code http2} it must offer h2 by ALPN
+     * @param http2 whether to speak HTTP/2 besides HTTP/1.1
+     */
+    HttpInitializer(Node node, HttpPipeline.Role role, SslContext tls, long headerTimeoutNanos, boolean http2) {
         this.node = node;
         this.role = role;
         this.tls = tls;
         this.gate = new ConnectionGate(node, tls == null);
         this.headerTimeoutNanos = headerTimeoutNanos;
+        this.http2 = http2;
     }
 
     @Override
@@ -37,10 +46,29 @@ final class HttpInitializer extends ChannelInitializer<Channel> {
         if (tls != null) {
             p.addLast("tls", tls.newHandler(ch.alloc()));
         }
-        p.addLast(HttpPipeline.CODEC, new HttpServerCodec(new HttpDecoderConfig()
-                .setMaxInitialLineLength(node.limits().maxUriBytes())
-                .setMaxHeaderSize(node.limits().maxHeaderBytes())));
+        if (http2) {
+            p.addLast(PROTOCOL_SWITCH, tls != null ? new AlpnSwitch(this) : new PriorKnowledgeSwitch(this));
+        } else {
+            p.addLast(HttpPipeline.CODEC, http1Codec());
+        }
+        // Armed from the start: a client that never finishes its handshake or preface is timed too.
         p.addLast(HttpPipeline.HEAD_TIMEOUT, new RequestHeadTimeout(headerTimeoutNanos, node.counters()));
         HttpPipeline.addRequestHandlers(p, node, role);
+    }
+
+    /** The protocol is HTTP/1.1: the codec goes after handler {@code after}. */
+    void http1(ChannelPipeline p, String after) {
+        p.addAfter(after, HttpPipeline.CODEC, http1Codec());
+    }
+
+    /** The protocol is HTTP/2: the transports set up its codec and streams after handler {@code after}. */
+    void http2(ChannelPipeline p, String after) {
+        HttpPipeline.switchToHttp2(p, after, node, role, headerTimeoutNanos);
+    }
+
+    private HttpServerCodec http1Codec() {
+        return new HttpServerCodec(new HttpDecoderConfig()
+                .setMaxInitialLineLength(node.limits().maxUriBytes())
+                .setMaxHeaderSize(node.limits().maxHeaderBytes()));
     }
 }

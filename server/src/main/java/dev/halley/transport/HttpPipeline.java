@@ -1,7 +1,14 @@
 package dev.halley.transport;
 
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 
 /**
  * The names of an HTTP connection's handlers and the transports' part of its pipeline. The edge
@@ -29,7 +36,49 @@ public final class HttpPipeline {
     static final String CORS = "cors";
     static final String ROUTER = "router";
 
+    /** HTTP/2's connection codec, its stream multiplexer and the connection's guard. */
+    static final String H2_CODEC = "h2";
+    static final String H2_MULTIPLEX = "h2-multiplex";
+
     private HttpPipeline() {
+    }
+
+    /**
+     * Makes the connection HTTP/2 from handler {@code after} on: the frame codec with the node's
+     * limits (streams, header list size, resets), the multiplexer whose every stream gets
+     * {@link ChunkFrames}, an HTTP/1-style codec and the same request handlers as an HTTP/1.1
+     * connection, and the {@link Http2Guard}. The HTTP/1.1 handlers the edge added are removed.
+     */
+    public static void switchToHttp2(ChannelPipeline p, String after, Node node, Role role, long idleWithoutStreamsNanos) {
+        for (String name : new String[] {HEAD_TIMEOUT, AGGREGATOR, CORS, ROUTER}) {
+            if (p.get(name) != null) {
+                p.remove(name);
+            }
+        }
+        Http2Options h2 = node.options().http2();
+        int windowSeconds = (int) h2.abuseWindow().toSeconds();
+        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
+                .initialSettings(Http2Settings.defaultSettings()
+                        .maxConcurrentStreams(h2.maxConcurrentStreams())
+                        .maxHeaderListSize(node.limits().maxHeaderBytes()))
+                .decoderEnforceMaxRstFramesPerWindow(h2.maxResetsPerWindow(), windowSeconds)
+                .encoderEnforceMaxRstFramesPerWindow(h2.maxResetsPerWindow(), windowSeconds)
+                .build();
+        Http2Guard guard = new Http2Guard(node, idleWithoutStreamsNanos);
+        p.addAfter(after, H2_CODEC, codec);
+        p.addAfter(H2_CODEC, H2_MULTIPLEX, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel stream) {
+                guard.streamOpened(stream);
+                // A stream is held to the same unsent-bytes limit as a connection.
+                stream.config().setWriteBufferWaterMark(stream.parent().config().getWriteBufferWaterMark());
+                ChannelPipeline sp = stream.pipeline();
+                sp.addLast(ChunkFrames.NAME, new ChunkFrames());
+                sp.addLast(CODEC, new Http2StreamFrameToHttpObjectCodec(true));
+                addRequestHandlers(sp, node, role);
+            }
+        }));
+        p.addAfter(H2_MULTIPLEX, Http2Guard.NAME, guard);
     }
 
     /** Adds what reads whole requests and routes them (aggregator, CORS, router) after the edge's codec. */

@@ -28,6 +28,7 @@ public final class Node {
     private final long startedAtMillis;
     private final NodeMetrics metrics;
     private final NodeAdmin admin = new NodeAdmin();
+    private final MercureKeys mercure;
 
     private Node(Hub hub, TransportOptions options, Security security, List<? extends EventExecutor> loops) {
         this.hub = hub;
@@ -38,6 +39,7 @@ public final class Node {
         this.origins = new OriginPolicy(security.allowedOrigins(), security.tls());
         this.startedAtMillis = System.currentTimeMillis();
         this.metrics = new NodeMetrics(hub, counters, loops.size());
+        this.mercure = MercureKeys.of(options.mercure());
     }
 
     /**
@@ -128,6 +130,11 @@ public final class Node {
     /** The meters {@code /metrics} exposes. */
     NodeMetrics metrics() {
         return metrics;
+    }
+
+    /** Null when the Mercure hub is off. */
+    MercureKeys mercure() {
+        return mercure;
     }
 
     NodeAdmin admin() {

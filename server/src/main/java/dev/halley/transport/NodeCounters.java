@@ -28,7 +28,8 @@ public final class NodeCounters {
         RATE_LIMITED("rate_limited"),
         HEADER_TIMEOUT("header_timeout"),
         DEAD_PEER("dead_peer"),
-        SLOW_CONSUMER("slow_consumer");
+        SLOW_CONSUMER("slow_consumer"),
+        HTTP2_ABUSE("http2_abuse");
 
         final String word;
 

@@ -75,6 +75,8 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             } else if (requireMethod(ctx, request, HttpMethod.POST, keepAlive) && mayPublish(ctx, request, keepAlive)) {
                 PublishEndpoint.handle(ctx, node, request, path, keepAlive);
             }
+        } else if (path.equals(MercureEndpoint.PATH)) {
+            mercure(ctx, request, query, keepAlive);
         } else if (role == HttpPipeline.Role.PUBLISH) {
             bad(ctx, HttpResponseStatus.NOT_FOUND, "this address serves publishing and status only", keepAlive);
         } else if (path.equals("/sub") || path.startsWith("/sub/")) {
@@ -125,6 +127,24 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             SubscribeRequest.TopicCursor only = sub.topics().get(0);
             pending = new LongPoll(ctx, node, only.topic(), only.cursor(), sub.timeout(), LongPoll.Format.JSON, null, keepAlive);
             pending.start();
+        }
+    }
+
+    /** The Mercure hub: GET subscribes, POST publishes, each where this listener's role allows. */
+    private void mercure(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query, boolean keepAlive) {
+        if (node.mercure() == null) {
+            bad(ctx, HttpResponseStatus.NOT_FOUND, "the Mercure hub is off: start with --mercure-publisher-key", keepAlive);
+        } else if (request.method().equals(HttpMethod.POST)) {
+            if (role == HttpPipeline.Role.SUBSCRIBE) {
+                refuse(ctx, HttpResponseStatus.FORBIDDEN, "publishing is served on the publish address, not here", keepAlive,
+                        NodeCounters.Reject.FORBIDDEN);
+            } else {
+                MercureEndpoint.publish(ctx, node, request, query, keepAlive);
+            }
+        } else if (role == HttpPipeline.Role.PUBLISH) {
+            bad(ctx, HttpResponseStatus.NOT_FOUND, "this address serves publishing and status only", keepAlive);
+        } else if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {
+            MercureEndpoint.subscribe(ctx, node, request, query, keepAlive);
         }
     }
 

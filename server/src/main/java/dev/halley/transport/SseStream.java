@@ -9,8 +9,10 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -48,8 +50,14 @@ final class SseStream extends WriteOnlyStream implements StreamSession.Sink, Hea
      * The head is written, not flushed.
      */
     static void takeOver(ChannelHandlerContext routerCtx, String name, ChannelHandler stream) {
+        takeOver(routerCtx, name, stream, EmptyHttpHeaders.INSTANCE);
+    }
+
+    /** {@link #takeOver(ChannelHandlerContext, String, ChannelHandler)} with {@code extra} headers in the head. */
+    static void takeOver(ChannelHandlerContext routerCtx, String name, ChannelHandler stream, HttpHeaders extra) {
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         head.headers()
+                .add(extra)
                 .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
                 .set("X-Accel-Buffering", "no");

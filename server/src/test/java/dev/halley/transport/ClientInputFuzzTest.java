@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import dev.halley.transport.mercure.MercureOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +39,8 @@ class ClientInputFuzzTest {
 
     private static Node node() {
         TransportOptions options = new TransportOptions(Limits.DEFAULTS.withSizes(32, 2048, 1024, 512).withStreams(4, 64 * 1024),
-                Duration.ofSeconds(30), Duration.ofMinutes(2), Duration.ofSeconds(15), 1, "reuseport");
+                Duration.ofSeconds(30), Duration.ofMinutes(2), Duration.ofSeconds(15), 1, "reuseport", Http2Options.DEFAULTS,
+                MercureOptions.OFF);
         Shards shards = new Shards(List.of(HUB_LOOP.eventLoop()));
         Hub hub = new Hub(shards, new LocalBroker(shards, BrokerOptions.DEFAULTS, Clock.systemUTC()));
         hub.start();
