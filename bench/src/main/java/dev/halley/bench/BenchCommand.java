@@ -29,7 +29,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--scenario", defaultValue = "idle", description = "idle, direct, fanout or churn (default: ${DEFAULT-VALUE}).")
     String scenario;
 
-    @Option(names = "--transport", defaultValue = "sse", description = "longpoll, sse, ws or megacomet (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--transport", defaultValue = "sse", description = "longpoll, sse, ws, megacomet or pusher (default: ${DEFAULT-VALUE}).")
     String transport;
 
     @Option(names = {"--connections", "-c"}, defaultValue = "100", description = "Subscriber connections (default: ${DEFAULT-VALUE}).")

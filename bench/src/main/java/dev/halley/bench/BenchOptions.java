@@ -91,6 +91,10 @@ public record BenchOptions(Scenario scenario, BenchTransport transport, int conn
         if (scenario == Scenario.FANOUT && transport == BenchTransport.MEGACOMET) {
             throw new IllegalArgumentException("--transport megacomet has client mailboxes only; use it with idle, direct or churn");
         }
+        if (transport == BenchTransport.PUSHER && scenario != Scenario.IDLE) {
+            throw new IllegalArgumentException("--transport pusher runs the idle scenario only: its events go through the signed Pusher "
+                    + "HTTP API, which the bench's publisher does not speak yet");
+        }
         if (!pubMegacomet.isEmpty() && scenario == Scenario.FANOUT) {
             throw new IllegalArgumentException("--pub-megacomet publishes to clients only; it cannot drive the fanout scenario");
         }

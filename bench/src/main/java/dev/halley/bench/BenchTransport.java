@@ -13,7 +13,19 @@ public enum BenchTransport {
      * where hash is {@link String#hashCode()} of the client id and the remainder is taken with
      * {@link Math#floorMod(int, int)}.
      */
-    MEGACOMET;
+    MEGACOMET,
+    /**
+     * The Pusher protocol's WebSocket ({@code /app/{key}?protocol=7}): after the 101 the
+     * subscriber sends {@code pusher:subscribe} for the channel named by the URL's own
+     * {@code channel} query parameter (the server ignores it), e.g.
+     * {@code --sub-url 'http://127.0.0.1:8080/app/KEY?protocol=7&channel={id}'}.
+     */
+    PUSHER;
+
+    /** Whether subscribers open a WebSocket. */
+    boolean webSocket() {
+        return this == WS || this == PUSHER;
+    }
 
     public String word() {
         return name().toLowerCase();

@@ -16,8 +16,10 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -73,7 +75,7 @@ final class SubscriberHandler extends ChannelInboundHandlerAdapter {
         req.headers().set(HttpHeaderNames.HOST, pool.hostHeader());
         switch (pool.options.transport()) {
             case SSE -> req.headers().set(HttpHeaderNames.ACCEPT, "text/event-stream");
-            case WS -> req.headers()
+            case WS, PUSHER -> req.headers()
                     .set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET)
                     .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE)
                     .set(HttpHeaderNames.SEC_WEBSOCKET_KEY, WS_KEY)
@@ -118,9 +120,14 @@ final class SubscriberHandler extends ChannelInboundHandlerAdapter {
 
     private void streamHead(ChannelHandlerContext ctx, HttpResponse head) {
         int status = head.status().code();
-        boolean ws = pool.options.transport() == BenchTransport.WS;
+        boolean ws = pool.options.transport().webSocket();
         if (ws ? status == 101 : status / 100 == 2) {
             headOk = true;
+            if (pool.options.transport() == BenchTransport.PUSHER) {
+                // Written from the codec's own context, so that it passes below the codec: an HTTP
+                // encoder not told of the upgrade refuses raw bytes.
+                ctx.pipeline().context(HttpClientCodec.class).writeAndFlush(pusherSubscribe(pool.subscribePath(s)));
+            }
             if (ws) {
                 subscribed();
             } else if (pool.options.transport() == BenchTransport.SSE) {
@@ -141,6 +148,25 @@ final class SubscriberHandler extends ChannelInboundHandlerAdapter {
             subscribed();
         }
         s.scanner.scan(bytes, (msgNo, sendNanos) -> pool.marker(s, msgNo, sendNanos));
+    }
+
+    /**
+     * A client text frame (RFC 6455 section 5.2, final, masked with a zero key, which leaves the
+     * payload as it is) carrying {@code pusher:subscribe} for the path's {@code channel} parameter.
+     */
+    static ByteBuf pusherSubscribe(String path) {
+        List<String> channels = new QueryStringDecoder(path).parameters().get("channel");
+        String channel = channels == null || channels.isEmpty() ? "bench" : channels.get(0);
+        byte[] payload = ("{\"event\":\"pusher:subscribe\",\"data\":{\"channel\":\"" + channel + "\"}}")
+                .getBytes(StandardCharsets.UTF_8);
+        ByteBuf frame = Unpooled.buffer(payload.length + 8);
+        frame.writeByte(0x81);
+        if (payload.length < 126) {
+            frame.writeByte(0x80 | payload.length);
+        } else {
+            frame.writeByte(0x80 | 126).writeShort(payload.length);
+        }
+        return frame.writeInt(0).writeBytes(payload);
     }
 
     /** The subscription is in place; its timeout has nothing left to watch, so it leaves the loop's queue. */

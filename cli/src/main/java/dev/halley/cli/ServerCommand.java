@@ -11,6 +11,8 @@ import dev.halley.edge.AcceptMode;
 import dev.halley.edge.HalleyServer;
 import dev.halley.edge.ServerOptions;
 import dev.halley.loops.Shards;
+import dev.halley.pusher.PusherApps;
+import dev.halley.pusher.PusherGateway;
 import dev.halley.transport.Durations;
 import dev.halley.transport.Http2Options;
 import dev.halley.transport.Limits;
@@ -177,11 +179,17 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--drain-timeout", defaultValue = "10s", description = "On SIGTERM or POST /admin/drain, how long clients get to leave before the rest are cut (default: ${DEFAULT-VALUE}).")
     Duration drainTimeout;
 
+    @Option(names = "--pusher-app", paramLabel = "ID:KEY:SECRET[:FLAG...]", split = ",",
+            description = "Also speak the Pusher Channels protocol for this app (repeatable); flags: client-events, max-connections=N, max-event-bytes=N.")
+    List<String> pusherApps = new ArrayList<>();
+
     @Override
     public Integer call() throws InterruptedException {
         ServerOptions options;
+        PusherApps pusher;
         try {
             options = options();
+            pusher = PusherApps.parse(pusherApps);
             checkClusterOptions();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
@@ -201,7 +209,8 @@ final class ServerCommand implements Callable<Integer> {
             Function<Shards, Broker> brokers = cluster
                     ? shards -> redis
                     : shards -> new LocalBroker(shards, options.broker(), Clock.systemUTC());
-            server = HalleyServer.start(options, brokers);
+            server = HalleyServer.start(options, brokers,
+                    pusher.isEmpty() ? null : hub -> new PusherGateway(hub, pusher, Clock.systemUTC()));
         } catch (ChannelException e) {
             spec.commandLine().getErr().println("halley server: " + e.getMessage());
             return 1;

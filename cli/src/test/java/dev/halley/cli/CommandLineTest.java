@@ -50,6 +50,11 @@ class CommandLineTest {
         assertThat(run("server", "--poll-timeout", "5m")).contains("poll timeout must be between 1ms and 2m, got 5m");
         assertThat(run("server", "--max-connections", "0")).contains("max connections must be between 1 and 100000000, got 0");
         assertThat(run("server", "--megacomet-worker-ports", "8007-8000")).contains("a port range is low-high");
+        assertThat(run("server", "--pusher-app", "id:key")).contains("a Pusher app is id:key:secret[:flag...], got 2 fields");
+        assertThat(run("server", "--pusher-app", "id:key:short")).contains("a Pusher app secret must be at least 16 characters, got 5");
+        assertThat(run("server", "--pusher-app", "id:key:secret-0123456789:loud")).contains("a Pusher app's flags are client-events");
+        assertThat(run("server", "--pusher-app", "a:k:secret-0123456789,a:j:secret-0123456789"))
+                .contains("Pusher app ids must be unique, 'a' is given twice");
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.halley.auth.Security;
 import dev.halley.broker.Broker;
 import dev.halley.hub.Hub;
 import dev.halley.loops.Shards;
+import dev.halley.pusher.PusherGateway;
 import dev.halley.transport.HttpPipeline;
 import dev.halley.transport.MegaCometManagerPort;
 import dev.halley.transport.Node;
@@ -79,7 +80,7 @@ public final class HalleyServer implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
-    private HalleyServer(ServerOptions options, Function<Shards, Broker> brokerFactory) {
+    private HalleyServer(ServerOptions options, Function<Shards, Broker> brokerFactory, Function<Hub, PusherGateway> pusherFactory) {
         this.options = options;
         this.epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -90,7 +91,8 @@ public final class HalleyServer implements AutoCloseable {
         this.broker = brokerFactory.apply(shards);
         this.hub = new Hub(shards, broker);
         Security security = options.security();
-        this.node = Node.create(hub, options.transport(), security, executors);
+        this.node = Node.create(hub, options.transport(), security, executors,
+                pusherFactory == null ? null : pusherFactory.apply(hub));
         this.tls = security.tls() ? TlsContexts.server(security.tlsCert(), security.tlsKey(), options.http2().enabled()) : null;
     }
 
@@ -100,7 +102,16 @@ public final class HalleyServer implements AutoCloseable {
      * @param brokerFactory builds the broker for this node's loops (embedded or cluster)
      */
     public static HalleyServer start(ServerOptions options, Function<Shards, Broker> brokerFactory) throws InterruptedException {
-        HalleyServer server = new HalleyServer(options, brokerFactory);
+        return start(options, brokerFactory, null);
+    }
+
+    /**
+     * Starts a node that also speaks the Pusher protocol ({@code /app/} and {@code /apps/}) on its
+     * ports, through the gateway {@code pusherFactory} builds on the node's hub (null: it does not).
+     */
+    public static HalleyServer start(ServerOptions options, Function<Shards, Broker> brokerFactory,
+                                     Function<Hub, PusherGateway> pusherFactory) throws InterruptedException {
+        HalleyServer server = new HalleyServer(options, brokerFactory, pusherFactory);
         try {
             server.hub.start();
             server.node.startMetrics(server.loops.next());

@@ -5,6 +5,7 @@ import dev.halley.auth.PublishGuard;
 import dev.halley.auth.Security;
 import dev.halley.auth.SubscriberTokens;
 import dev.halley.hub.Hub;
+import dev.halley.pusher.PusherGateway;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.List;
@@ -28,10 +29,15 @@ public final class Node {
     private final long startedAtMillis;
     private final NodeMetrics metrics;
     private final NodeAdmin admin = new NodeAdmin();
+    private final PusherGateway pusher;
     private final MercureKeys mercure;
 
-    private Node(Hub hub, TransportOptions options, Security security, List<? extends EventExecutor> loops) {
+    private Node(Hub hub, TransportOptions options, Security security, List<? extends EventExecutor> loops, PusherGateway pusher) {
         this.hub = hub;
+        this.pusher = pusher;
+        if (pusher != null) {
+            admin.statusSection("pusher", pusher::status);
+        }
         this.options = options;
         this.counters = new NodeCounters(loops);
         this.publishGuard = new PublishGuard(security.publishKeys(), options.limits().publishesPerSecondPerKey());
@@ -47,7 +53,13 @@ public final class Node {
      * {@link #startMetrics} and stop with {@link #close}.
      */
     public static Node create(Hub hub, TransportOptions options, Security security, List<? extends EventExecutor> loops) {
-        return new Node(hub, options, security, loops);
+        return new Node(hub, options, security, loops, null);
+    }
+
+    /** A node that also speaks the Pusher protocol through {@code pusher} (null: it does not). */
+    public static Node create(Hub hub, TransportOptions options, Security security, List<? extends EventExecutor> loops,
+                              PusherGateway pusher) {
+        return new Node(hub, options, security, loops, pusher);
     }
 
     /** Connection counts and refusals by cause; the edge's gate and head timeout count here too. */
@@ -96,9 +108,12 @@ public final class Node {
         admin.onDrainRequest(action);
     }
 
-    /** Stops the meters. */
+    /** Stops the meters and the Pusher gateway's webhooks. */
     public void close() {
         metrics.close();
+        if (pusher != null) {
+            pusher.close();
+        }
     }
 
     Hub hub() {
@@ -139,6 +154,11 @@ public final class Node {
 
     NodeAdmin admin() {
         return admin;
+    }
+
+    /** The Pusher-compatible mode, or null when the node does not speak it. */
+    PusherGateway pusher() {
+        return pusher;
     }
 
     public Limits limits() {

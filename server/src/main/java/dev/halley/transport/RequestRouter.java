@@ -3,6 +3,7 @@ package dev.halley.transport;
 import dev.halley.auth.PublishGuard;
 import dev.halley.auth.SubscriberTokens;
 import dev.halley.message.Topic;
+import dev.halley.pusher.PusherGateway;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.TooLongFrameException;
@@ -75,6 +76,17 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             } else if (requireMethod(ctx, request, HttpMethod.POST, keepAlive) && mayPublish(ctx, request, keepAlive)) {
                 PublishEndpoint.handle(ctx, node, request, path, keepAlive);
             }
+        } else if (node.pusher() != null && PusherGateway.isApiPath(path)) {
+            if (role == HttpPipeline.Role.SUBSCRIBE) {
+                refuse(ctx, HttpResponseStatus.FORBIDDEN, "the Pusher HTTP API is served on the publish address, not here", keepAlive,
+                        NodeCounters.Reject.FORBIDDEN);
+            } else {
+                PusherRoute.api(ctx, node.pusher(), request, query, keepAlive);
+            }
+        } else if (node.pusher() != null && PusherGateway.isSocketPath(path) && role != HttpPipeline.Role.PUBLISH) {
+            if (requireMethod(ctx, request, HttpMethod.GET, keepAlive)) {
+                pusherSocket(ctx, request, query, keepAlive);
+            }
         } else if (path.equals(MercureEndpoint.PATH)) {
             mercure(ctx, request, query, keepAlive);
         } else if (role == HttpPipeline.Role.PUBLISH) {
@@ -127,6 +139,17 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             SubscribeRequest.TopicCursor only = sub.topics().get(0);
             pending = new LongPoll(ctx, node, only.topic(), only.cursor(), sub.timeout(), LongPoll.Format.JSON, null, keepAlive);
             pending.start();
+        }
+    }
+
+    private void pusherSocket(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query, boolean keepAlive) {
+        String upgrade = request.headers().get(HttpHeaderNames.UPGRADE);
+        if (upgrade == null || !HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(upgrade)) {
+            bad(ctx, HttpResponseStatus.BAD_REQUEST, "the Pusher protocol is spoken over WebSocket here", keepAlive);
+        } else if (!node.origins().allows(request.headers().get(HttpHeaderNames.ORIGIN), request.headers().get(HttpHeaderNames.HOST))) {
+            refuse(ctx, HttpResponseStatus.FORBIDDEN, "origin not allowed", false, NodeCounters.Reject.FORBIDDEN);
+        } else {
+            PusherRoute.socket(ctx, node, request, query);
         }
     }
 
