@@ -36,14 +36,15 @@ final class ConnectionCosts {
     static final long KERNEL_BYTES_PER_SOCKET = KERNEL_BYTES_PER_LOOPBACK_PAIR / 2;
 
     /**
-     * A node's live heap per idle SSE connection: 1,614 B (1,524 B in the same sitting without the
-     * archive), {@code bench/lean-footprint} at 18,900 on commit de7faa2, JDK 25 with compact headers.
+     * A node's live heap per idle SSE connection: 1,632 B, {@code bench/lean-footprint --archive with}
+     * at 18,900 on commit 2955847 (main at 566ea87 merged), JDK 25 with compact headers; on
+     * de7faa2 1,614 B with the archive and 1,524 B without it in one sitting (the spread is noise).
      */
-    static final long SERVER_HEAP_BYTES_PER_CONNECTION = 1_614;
+    static final long SERVER_HEAP_BYTES_PER_CONNECTION = 1_632;
 
     /**
      * A {@code halley bench} process's live heap per idle SSE subscriber, the load client's side:
-     * 1,367 B (1,372 B without the archive), same measurement.
+     * 1,367 B, same measurement (de7faa2: 1,367 B with the archive, 1,372 B without).
      */
     static final long CLIENT_HEAP_BYTES_PER_CONNECTION = 1_367;
 
