@@ -65,12 +65,14 @@ public final class RedisBroker implements Broker {
      */
     static final int IO_THREADS = 2;
     /**
-     * Lettuce's computation threads: they run only timers and small tasks here (command
-     * timeouts, reconnect delays, subscribe retries, the heartbeat), so one is enough. Lettuce's
-     * default is max(2, cores) of each kind per client, which on a many-core box, or 50 nodes on
-     * one box, is dozens of idle threads per node, each with its stack and malloc arena.
+     * Lettuce's computation threads: they run timers and small tasks here (command timeouts,
+     * reconnect delays, subscribe and bus retries, the heartbeat). Two, as the broker had before it
+     * shared them: with one, RedisRestartTest's recovery took 27-34 s instead of 9-14 s and once
+     * missed its deadline (not traced further). Lettuce's default is max(2, cores) of each kind
+     * per client, which on a many-core box, or 50 nodes on one box, is dozens of idle threads per
+     * node, each with its stack and malloc arena.
      */
-    static final int COMPUTATION_THREADS = 1;
+    static final int COMPUTATION_THREADS = 2;
 
     private final BrokerOptions options;
     private final ClientResources resources;
