@@ -5,7 +5,8 @@
 #
 # After start_<server>, SERVER_PIDS is a comma list of the server's processes (for --server-pid)
 # and SUB_URL_FANOUT / PUB_URL_FANOUT / SUB_URL_DIRECT / PUB_URL_DIRECT / PUB_BODY are its bench
-# templates.
+# templates. After start_server, SUB_FLAGS holds the bench flags its subscribers need (halley-h2:
+# --http2, so they are HTTP/2 streams by prior knowledge; empty otherwise), for unquoted expansion.
 
 STARTED_PIDS=()
 HALLEY_JAR=${HALLEY_JAR:-target/halley.jar}
@@ -226,10 +227,13 @@ EOF
 start_server() {
   local name=$1 port=$2 dir=$3 log=$4
   shift 4
+  SUB_FLAGS=""
   case "$name" in
     halley) start_halley "$port" "$log" "$@" ;;
+    # The same server; only the bench's subscribers differ (h2c streams, publishing stays HTTP/1.1).
+    halley-h2) start_halley "$port" "$log" "$@" && SUB_FLAGS="--http2" ;;
     nchan) start_nchan "$port" "$dir" ;;
     pushpin) start_pushpin "$port" "$dir" ;;
-    *) echo "unknown server $name (halley, nchan, pushpin)" >&2; return 2 ;;
+    *) echo "unknown server $name (halley, halley-h2, nchan, pushpin)" >&2; return 2 ;;
   esac
 }

@@ -32,6 +32,15 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--transport", defaultValue = "sse", description = "longpoll, sse, ws, megacomet or pusher (default: ${DEFAULT-VALUE}).")
     String transport;
 
+    @Option(names = "--http2", description = "sse: each subscriber is an HTTP/2 stream; h2c by prior knowledge, or h2 by ALPN for an https --sub-url. Publishing stays HTTP/1.1.")
+    boolean http2;
+
+    @Option(names = "--streams-per-connection", defaultValue = "100", description = "--http2: subscriber streams that share one connection (default: ${DEFAULT-VALUE}).")
+    int streamsPerConnection;
+
+    @Option(names = "--insecure", description = "https --sub-url: trust any certificate and host name (a self-signed test server).")
+    boolean insecure;
+
     @Option(names = {"--connections", "-c"}, defaultValue = "100", description = "Subscriber connections (default: ${DEFAULT-VALUE}).")
     int connections;
 
@@ -171,7 +180,7 @@ public final class BenchCommand implements Callable<Integer> {
                 : fanout ? "http://127.0.0.1:8080/sub/channel/{channel}" : "http://127.0.0.1:8080/sub/client/{id}";
         String pub = pubUrl != null ? pubUrl
                 : fanout ? "http://127.0.0.1:8080/pub/channel/{channel}" : "http://127.0.0.1:8080/pub/client/{id}";
-        return new BenchOptions(sc, tr, connections, rate, maxPending, hold, publishRate, duration, channels, ramp, sub, pub, pubMethod,
+        return new BenchOptions(sc, tr, http2, streamsPerConnection, insecure, connections, rate, maxPending, hold, publishRate, duration, channels, ramp, sub, pub, pubMethod,
                 pubBody, pubMegacomet, megacometWorkers, sources(source), procs, loops, pubConcurrency, connectTimeout, grace,
                 maxTime, serverPids, serverStatus, allowRemote, idPrefix, json, html);
     }

@@ -10,6 +10,9 @@ import java.util.List;
  *
  * @param scenario what to measure
  * @param transport how subscribers receive
+ * @param http2 SSE subscribers are HTTP/2 streams (h2c by prior knowledge, or h2 by ALPN for an https {@code subUrl})
+ * @param streamsPerConnection with {@code http2}, how many subscriber streams share one connection, 1-1,000
+ * @param insecure with an https {@code subUrl}, trust any server certificate and host name
  * @param connections subscriber connections over all processes, 1-1,000,000
  * @param connectRate new connections per second over all processes, 1-1,000,000
  * @param maxPending connects in flight per process at most (see {@link ConnectWindow}), 0 for no window
@@ -38,7 +41,8 @@ import java.util.List;
  * @param jsonFile where to write the JSON report, or null
  * @param htmlFile where to write the HTML report, or null
  */
-public record BenchOptions(Scenario scenario, BenchTransport transport, int connections, int connectRate, int maxPending, Duration hold,
+public record BenchOptions(Scenario scenario, BenchTransport transport, boolean http2, int streamsPerConnection,
+        boolean insecure, int connections, int connectRate, int maxPending, Duration hold,
         int publishRate, Duration duration, int channels, List<Integer> ramp, String subUrl, String pubUrl,
         String pubMethod, String pubBody, String pubMegacomet, int megacometWorkers, List<String> sources, int procs,
         int loops, int pubConcurrency, Duration connectTimeout, Duration grace, Duration maxTime,
@@ -57,6 +61,7 @@ public record BenchOptions(Scenario scenario, BenchTransport transport, int conn
         requireBetween("--max-pending", maxPending, 0, 1_000_000);
         requireBetween("--publish-rate", publishRate, 1, 1_000_000);
         requireBetween("--channels", channels, 1, 100_000);
+        requireBetween("--streams-per-connection", streamsPerConnection, 1, 1_000);
         requireBetween("--megacomet-workers", megacometWorkers, 1, 1024);
         requireBetween("--procs", procs, 1, 64);
         requireBetween("--loops", loops, 1, 64);
@@ -101,6 +106,15 @@ public record BenchOptions(Scenario scenario, BenchTransport transport, int conn
         if (!pubUrl.contains("{payload}") && !pubBody.contains("{payload}") && pubMegacomet.isEmpty()) {
             throw new IllegalArgumentException("--pub-url or --pub-body must contain {payload}, got " + pubUrl + " and " + pubBody);
         }
+        if (http2 && transport != BenchTransport.SSE) {
+            throw new IllegalArgumentException("--http2 needs --transport sse, got " + transport.word());
+        }
+        if (subUrl.startsWith("https:") && !http2) {
+            throw new IllegalArgumentException("an https --sub-url needs --http2 (the HTTP/1.1 subscribers speak no TLS), got " + subUrl);
+        }
+        if (insecure && !subUrl.startsWith("https:")) {
+            throw new IllegalArgumentException("--insecure applies to an https --sub-url only, got " + subUrl);
+        }
         if (!pubMethod.matches("[A-Z]{1,16}")) {
             throw new IllegalArgumentException("--pub-method must be an upper-case HTTP method, got " + pubMethod);
         }
@@ -130,6 +144,11 @@ public record BenchOptions(Scenario scenario, BenchTransport transport, int conn
     /** The offered publish rates, one per step. */
     List<Integer> steps() {
         return ramp.isEmpty() ? List.of(publishRate) : ramp;
+    }
+
+    /** What the subscribers speak, as reports name it: {@code http/1.1}, {@code h2c} or {@code h2}. */
+    String protocol() {
+        return !http2 ? "http/1.1" : subUrl.startsWith("https:") ? "h2" : "h2c";
     }
 
     /** The client id of connection {@code index}. */

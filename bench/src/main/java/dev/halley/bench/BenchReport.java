@@ -7,9 +7,12 @@ import org.HdrHistogram.Histogram;
 
 /**
  * Every figure of a run; the JSON report is this record as it stands (schema {@value #SCHEMA},
- * described in the README). Fields that were not measured are null.
+ * described in the README). Fields that were not measured are null. {@code protocol} is what the
+ * subscribers spoke ({@code http/1.1}, {@code h2c}, {@code h2}); {@code streamsPerConnection} is
+ * null unless it is HTTP/2.
  */
-public record BenchReport(String schema, String scenario, String transport, int concurrency, int procs, String subUrl,
+public record BenchReport(String schema, String scenario, String transport, String protocol,
+        Integer streamsPerConnection, int concurrency, int procs, String subUrl,
         String pubUrl, String startedAt, double timeTakenSeconds, Connections connections, Publish publish,
         Delivery delivery, Requests requests, Server server, Client client, List<Step> steps, List<Sample> timeline) {
 
@@ -23,9 +26,13 @@ public record BenchReport(String schema, String scenario, String transport, int 
      * {@code connectSeconds} runs from the first connect to the last first-time subscription (over
      * every process: {@code System.nanoTime()} is the machine's monotonic clock), and
      * {@code subscribedPerSecond} is {@code everSubscribed} over it; both null when none subscribed.
+     * Over HTTP/2 every other figure counts streams (a subscriber is one stream) and {@code sockets}
+     * counts the TCP connections that carried them (those that connected); it is null over HTTP/1.1,
+     * where each subscriber is its own socket.
      */
     public record Connections(int target, long attempted, long standing, long everSubscribed, Map<String, Long> failed,
-            long failedTotal, LatencySummary connectTimeMicros, Double connectSeconds, Double subscribedPerSecond) {
+            long failedTotal, LatencySummary connectTimeMicros, Double connectSeconds, Double subscribedPerSecond,
+            Long sockets) {
     }
 
     /** Publish figures; {@code accepted} means a 2xx answer (MegaComet: written to the socket). */

@@ -54,7 +54,7 @@ final class BenchRun {
         String startedAt = Instant.now().toString();
         ServerProbe probe = new ServerProbe(options.serverPids(), options.statusUrl(), options.allowRemote());
         // Refuse a bad target before any process or connection is started.
-        UrlTemplate.parse("--sub-url", options.subUrl()).resolve("--sub-url", options.allowRemote());
+        SubscriberPool.subscribeUrl(options).resolve("--sub-url", options.allowRemote());
         if (options.scenario().publishes() && options.pubMegacomet().isEmpty()) {
             UrlTemplate.parse("--pub-url", options.pubUrl()).resolve("--pub-url", options.allowRemote());
         }
@@ -206,6 +206,7 @@ final class BenchRun {
         long outOfOrder = 0;
         long unexpected = 0;
         long requests = 0;
+        long sockets = 0;
         Long clientRss = 0L;
         long firstConnect = Long.MAX_VALUE;
         long lastSubscribe = 0;
@@ -225,12 +226,13 @@ final class BenchRun {
             outOfOrder += r.outOfOrder();
             unexpected += r.unexpected();
             requests += r.requests();
+            sockets += r.sockets();
         }
         long failedTotal = failed.values().stream().mapToLong(Long::longValue).sum();
         Double connectSeconds = lastSubscribe == 0 ? null : Math.max(1e-6, (lastSubscribe - firstConnect) / 1e9);
         BenchReport.Connections connections = new BenchReport.Connections(options.connections(), attempted, standing,
                 everReady, failed, failedTotal, BenchReport.LatencySummary.of(connect), connectSeconds,
-                connectSeconds == null ? null : everReady / connectSeconds);
+                connectSeconds == null ? null : everReady / connectSeconds, options.http2() ? sockets : null);
 
         BenchReport.Publish publish = null;
         BenchReport.Delivery delivery = null;
@@ -249,7 +251,8 @@ final class BenchRun {
                 before.heapUsedBytes(), loaded.heapUsedBytes(), perConnection(before.heapUsedBytes(), loaded.heapUsedBytes(), standing));
         log.info("event=bench_done scenario={} standing={} failed={} deliveries={}", options.scenario().word(), standing,
                 failedTotal, deliveries);
-        return new BenchReport(BenchReport.SCHEMA, options.scenario().word(), options.transport().word(), options.connections(),
+        return new BenchReport(BenchReport.SCHEMA, options.scenario().word(), options.transport().word(), options.protocol(),
+                options.http2() ? options.streamsPerConnection() : null, options.connections(),
                 options.procs(), options.subUrl(), published == null ? null : publishTarget(), startedAt, taken, connections,
                 publish, delivery, polls, server,
                 new BenchReport.Client(clientRss, clientRss == null || standing == 0 ? null : clientRss / standing), steps,

@@ -28,7 +28,7 @@ final class HtmlReport {
         b.append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>halley bench: ").append(esc(r.scenario()))
                 .append("</title><style>body{font-family:sans-serif;margin:2em}pre{background:#f6f6f6;padding:1em}"
                         + "svg{border:1px solid #ddd;margin:1em 0}</style></head><body>");
-        b.append("<h1>halley bench — ").append(esc(r.scenario())).append(" over ").append(esc(r.transport())).append("</h1>");
+        b.append("<h1>halley bench — ").append(esc(r.scenario())).append(" over ").append(esc(r.transport())).append(" (").append(esc(r.protocol())).append(")</h1>");
         b.append("<pre>").append(esc(TextReport.render(r))).append("</pre>");
         int n = r.timeline().size();
         double[] t = new double[n];

@@ -36,7 +36,9 @@ import org.HdrHistogram.Recorder;
 /**
  * This process's share of the subscriber connections: opens them at its share of the connect
  * rate, keeps them subscribed, and counts what arrives. All connections live on a few Netty event
- * loops; a connection costs one {@link Subscriber} plus its channel and HTTP codec.
+ * loops; a connection costs one {@link Subscriber} plus its channel and HTTP codec. With
+ * {@code --http2} a subscriber is a stream instead, and {@link Http2Sockets} holds the connections
+ * they share.
  */
 final class SubscriberPool {
 
@@ -75,6 +77,7 @@ final class SubscriberPool {
     private final LongAdder requests = new LongAdder();
     private volatile boolean stopping;
     private ScheduledFuture<?> opener;
+    private final Http2Sockets http2;
 
     /** Connections {@code [first, first + count)} of the run, for process {@code worker}. */
     SubscriberPool(BenchOptions options, int worker, int first, int count) {
@@ -85,7 +88,7 @@ final class SubscriberPool {
         for (FailureCause c : FailureCause.values()) {
             failures.put(c, new LongAdder());
         }
-        this.subUrl = UrlTemplate.parse("--sub-url", options.subUrl());
+        this.subUrl = subscribeUrl(options);
         InetAddress host = subUrl.resolve("--sub-url", options.allowRemote());
         int ports = options.transport() == BenchTransport.MEGACOMET ? options.megacometWorkers() : 1;
         this.remotes = new InetSocketAddress[ports];
@@ -116,6 +119,13 @@ final class SubscriberPool {
             b.option(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
         }
         this.base = b;
+        this.http2 = options.http2() ? new Http2Sockets(this, b, subUrl, remotes[0], sources) : null;
+    }
+
+    /** The subscribe URL; https only for the HTTP/2 subscriber, the one that speaks TLS. */
+    static UrlTemplate subscribeUrl(BenchOptions options) {
+        return options.http2() ? UrlTemplate.parseAllowingTls("--sub-url", options.subUrl())
+                : UrlTemplate.parse("--sub-url", options.subUrl());
     }
 
     /**
@@ -158,6 +168,10 @@ final class SubscriberPool {
             return;
         }
         s.connectStartNanos = System.nanoTime();
+        if (http2 != null) {
+            http2.open(s, s.index - first);
+            return;
+        }
         InetSocketAddress remote = remotes[remotes.length == 1 ? 0
                 : BenchTransport.megacometWorker(options.clientId(s.index), remotes.length)];
         Bootstrap b = base.clone().handler(new ChannelInitializer<SocketChannel>() {
@@ -326,6 +340,9 @@ final class SubscriberPool {
                 ch.close();
             }
         }
+        if (http2 != null) {
+            http2.close();
+        }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         latencyTotal.add(latency.getIntervalHistogram());
         connectTotal.add(connectTime.getIntervalHistogram());
@@ -340,7 +357,7 @@ final class SubscriberPool {
                 outOfOrder.sum(), unexpected.sum(), requests.sum(), fanout ? "" : ledger.bitsBase64(),
                 fanout ? "" : DeliveryLedger.encodeBits(neverSubscribed()),
                 fanout ? ledger.counts(messages) : new int[0], fanout ? ledger.lastNanos(messages) : new long[0],
-                readyPerChannel, rss, startNanos, lastFirstSubscribeNanos.get());
+                readyPerChannel, rss, startNanos, lastFirstSubscribeNanos.get(), http2 == null ? 0 : http2.connected());
     }
 
     /**

@@ -12,7 +12,8 @@ final class TextReport {
     static String render(BenchReport r) {
         StringBuilder b = new StringBuilder();
         line(b, "Scenario:", r.scenario());
-        line(b, "Transport:", r.transport());
+        line(b, "Transport:", r.transport() + " over " + r.protocol()
+                + (r.streamsPerConnection() == null ? "" : ", " + r.streamsPerConnection() + " streams per connection"));
         line(b, "Subscribe URL:", r.subUrl());
         if (r.pubUrl() != null) {
             line(b, "Publish:", r.pubUrl());
@@ -23,6 +24,9 @@ final class TextReport {
         BenchReport.Connections c = r.connections();
         line(b, "Connections standing:", c.standing() + " of " + c.target() + " (" + c.everSubscribed() + " subscribed at least once)");
         line(b, "Failed connections:", c.failedTotal() + causes(c.failed()));
+        if (c.sockets() != null) {
+            line(b, "Sockets:", c.sockets() + " carried the " + c.target() + " subscriber streams");
+        }
         line(b, "Subscribed per second:", c.subscribedPerSecond() == null ? "-"
                 : fmt("%.2f [#/sec] (%d in %.3f seconds)", c.subscribedPerSecond(), c.everSubscribed(), c.connectSeconds()));
         if (r.publish() != null) {

@@ -39,6 +39,21 @@ class BenchOptionsTest {
     }
 
     @Test
+    void statesTheRulesOfTheHttp2Options() {
+        assertThat(BenchCli.execute("--http2", "--transport", "ws").err())
+                .contains("--http2 needs --transport sse, got ws");
+        assertThat(BenchCli.execute("--http2", "--streams-per-connection", "0").err())
+                .contains("--streams-per-connection must be between 1 and 1000, got 0");
+        assertThat(BenchCli.execute("--sub-url", "https://127.0.0.1:8443/sub/client/{id}").err())
+                .contains("an https --sub-url needs --http2");
+        assertThat(BenchCli.execute("--insecure", "--http2").err())
+                .contains("--insecure applies to an https --sub-url only");
+        assertThat(BenchCli.execute("--scenario", "direct", "--http2", "--sub-url", "https://127.0.0.1:8443/sub/client/{id}",
+                "--pub-url", "https://127.0.0.1:8443/pub/client/{id}").err())
+                .contains("--pub-url must be http://host[:port]/path (no TLS)");
+    }
+
+    @Test
     void expandsSourceRanges() {
         assertThat(BenchCommand.sources("127.0.0.2-127.0.0.4,127.0.1.1"))
                 .containsExactly("127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.1.1");

@@ -1,10 +1,9 @@
 package dev.halley.cli;
 
-import dev.halley.broker.RedisBroker;
+import dev.halley.broker.RedisLink;
 import dev.halley.cluster.ClusterRoster;
 import dev.halley.cluster.NodeRecord;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.StringCodec;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
@@ -35,7 +34,7 @@ final class ClusterCommand {
         @Option(names = "--config", paramLabel = "FILE", description = "Properties file of option defaults.")
         String config;
 
-        @Option(names = "--broker", required = true, description = "The cluster's Redis, redis://host:port.")
+        @Option(names = "--broker", required = true, description = "The cluster's Redis, redis://host:port or redis-cluster://host:port[,host:port...].")
         String broker;
 
         @Option(names = "--timeout", defaultValue = "5s", description = "Give up after this long (default: ${DEFAULT-VALUE}).")
@@ -45,14 +44,14 @@ final class ClusterCommand {
         public Integer call() throws InterruptedException {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            RedisClient client;
+            RedisLink link;
             try {
-                client = RedisClient.create(RedisBroker.parseUri(broker));
+                link = RedisLink.open(broker, null);
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }
-            client.setOptions(RedisBroker.clientOptions());
-            try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            try {
+                RedisLink.Connection<String, String> connection = link.connect(StringCodec.UTF8);
                 List<NodeRecord> nodes = ClusterRoster.live(connection.async()).toCompletableFuture()
                         .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
                 out.printf(Locale.ROOT, "%-28s %-24s %-9s %12s %12s %12s%n", "NODE", "ADDRESS", "BROKER", "CONNECTIONS", "PUBLISHED/S", "DELIVERED/S");
@@ -69,7 +68,7 @@ final class ClusterCommand {
                 err.println("cluster status failed: cannot read " + broker + ": " + cause.getMessage());
                 return 1;
             } finally {
-                client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+                link.close();
             }
         }
     }

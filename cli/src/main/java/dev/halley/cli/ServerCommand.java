@@ -5,6 +5,7 @@ import dev.halley.broker.Broker;
 import dev.halley.broker.BrokerOptions;
 import dev.halley.broker.LocalBroker;
 import dev.halley.broker.RedisBroker;
+import dev.halley.broker.RedisLink;
 import dev.halley.broker.Retention;
 import dev.halley.cluster.ClusterMembership;
 import dev.halley.edge.AcceptMode;
@@ -149,7 +150,7 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--megacomet-manager-port", defaultValue = "9000", description = "MegaComet manager (app protocol) port (default: ${DEFAULT-VALUE}).")
     int megacometManagerPort;
 
-    @Option(names = "--broker", defaultValue = "local", description = "local (embedded, one node) or redis://host:port (a cluster sharing that Redis). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--broker", defaultValue = "local", description = "local (embedded, one node), redis://host:port (a cluster sharing that Redis) or redis-cluster://host:port[,host:port...] (a cluster over Redis Cluster). Default: ${DEFAULT-VALUE}.")
     String broker;
 
     @Option(names = "--node-id", description = "This node's name in the cluster (default: the advertised host:port).")
@@ -200,15 +201,12 @@ final class ServerCommand implements Callable<Integer> {
             default -> throw new ParameterException(spec.commandLine(), "--log-format must be plain or json, got " + logFormat);
         }
         boolean cluster = !broker.equals("local");
+        Function<Shards, Broker> brokers = cluster
+                ? shards -> new RedisBroker(options.broker(), broker)
+                : shards -> new LocalBroker(shards, options.broker(), Clock.systemUTC());
         HalleyServer server;
         ClusterMembership membership;
-        RedisBroker redis;
         try {
-            // Built here, not by the factory, so the membership can share its Lettuce threads.
-            redis = cluster ? new RedisBroker(options.broker(), broker) : null;
-            Function<Shards, Broker> brokers = cluster
-                    ? shards -> redis
-                    : shards -> new LocalBroker(shards, options.broker(), Clock.systemUTC());
             server = HalleyServer.start(options, brokers,
                     pusher.isEmpty() ? null : hub -> new PusherGateway(hub, pusher, Clock.systemUTC()));
         } catch (ChannelException e) {
@@ -223,7 +221,7 @@ final class ServerCommand implements Callable<Integer> {
         if (cluster) {
             String address = advertisedHost() + ":" + server.port();
             try {
-                membership = new ClusterMembership(redis.resources(), broker, nodeId != null ? nodeId : address, address,
+                membership = new ClusterMembership(broker, nodeId != null ? nodeId : address, address,
                         () -> server.hub().stats().thenApply(s -> new ClusterMembership.NodeLoad(server.connections(),
                                 s.published(), s.delivered(), s.broker().state())));
             } catch (RuntimeException e) {
@@ -252,7 +250,7 @@ final class ServerCommand implements Callable<Integer> {
 
     private void checkClusterOptions() {
         if (!broker.equals("local")) {
-            RedisBroker.parseUri(broker);
+            RedisLink.parse(broker);
         }
         if (drainTimeout.compareTo(Duration.ofMillis(100)) < 0 || drainTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
             throw new IllegalArgumentException("--drain-timeout must be between 100ms and 10m, got " + Durations.format(drainTimeout));

@@ -22,17 +22,28 @@ final class NodeProcess implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+    private final String host;
     private final int port;
     private final Path log;
     private final Process process;
 
     NodeProcess(String brokerUri, String... extraArgs) throws IOException, InterruptedException {
+        this(List.of(), "127.0.0.1", brokerUri, extraArgs);
+    }
+
+    /**
+     * A node started through {@code launcher} (e.g. {@code ip netns exec NAME}), listening on
+     * {@code host}, which is also where the test reaches it.
+     */
+    NodeProcess(List<String> launcher, String host, String brokerUri, String... extraArgs) throws IOException, InterruptedException {
+        this.host = host;
         this.port = RedisProcess.freePort();
         this.log = Files.createTempFile("halley-node-" + port, ".log");
-        List<String> command = new ArrayList<>(List.of(
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
                 "-cp", System.getProperty("java.class.path"), "dev.halley.cli.Halley", "server",
-                "--bind", "127.0.0.1", "--port", Integer.toString(port), "--broker", brokerUri, "--loops", "2"));
+                "--bind", host, "--port", Integer.toString(port), "--broker", brokerUri, "--loops", "2"));
         command.addAll(List.of(extraArgs));
         this.process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -57,7 +68,7 @@ final class NodeProcess implements AutoCloseable {
     }
 
     String url(String path) {
-        return "http://127.0.0.1:" + port + path;
+        return "http://" + host + ":" + port + path;
     }
 
     Process process() {

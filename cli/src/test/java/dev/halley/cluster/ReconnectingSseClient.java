@@ -21,6 +21,7 @@ final class ReconnectingSseClient implements Runnable {
 
     final List<String> data = new CopyOnWriteArrayList<>();
     final List<String> gaps = new CopyOnWriteArrayList<>();
+    private final String host;
     private final String path;
     private final IntSupplier nextPort;
     private final long stopAtNanos;
@@ -31,6 +32,12 @@ final class ReconnectingSseClient implements Runnable {
     private volatile boolean stopped;
 
     ReconnectingSseClient(String path, String since, IntSupplier nextPort, long stopAtNanos) {
+        this("127.0.0.1", path, since, nextPort, stopAtNanos);
+    }
+
+    /** A subscriber of a node that listens on {@code host} (one in a test network namespace). */
+    ReconnectingSseClient(String host, String path, String since, IntSupplier nextPort, long stopAtNanos) {
+        this.host = host;
         this.path = path;
         this.lastEventId = since;
         this.nextPort = nextPort;
@@ -58,9 +65,9 @@ final class ReconnectingSseClient implements Runnable {
         while (!stopped && System.nanoTime() < stopAtNanos) {
             try (Socket s = new Socket()) {
                 socket = s;
-                s.connect(new InetSocketAddress("127.0.0.1", nextPort.getAsInt()), 2000);
+                s.connect(new InetSocketAddress(host, nextPort.getAsInt()), 2000);
                 OutputStream out = s.getOutputStream();
-                String request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                String request = "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nAccept: text/event-stream\r\n"
                         + (lastEventId != null ? "Last-Event-ID: " + lastEventId + "\r\n" : "") + "\r\n";
                 out.write(request.getBytes(StandardCharsets.US_ASCII));
                 out.flush();

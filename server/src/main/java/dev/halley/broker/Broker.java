@@ -7,7 +7,7 @@ import dev.halley.message.Topic;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Stores messages, assigns their ids and distributes them to every node's hub.
+ * Stores messages, assigns their ids and distributes them to the hubs that follow their topics.
  *
  * <p>Threading: the hub calls {@link #publish}, {@link #since} and {@link #consume} for a topic on
  * that topic's owning loop ({@link dev.halley.loops.Shards#loopOf}). Completions and {@link Listener} calls may
@@ -15,10 +15,20 @@ import java.util.concurrent.CompletionStage;
  */
 public interface Broker extends AutoCloseable {
 
-    /** Receives every message stored by any node, once each, in id order per topic. */
-    @FunctionalInterface
+    /**
+     * Receives the messages of followed topics, in id order per topic. A broker may hand on other
+     * topics' messages too (the embedded one hands on all), and, after a reconnect, a message twice.
+     */
     interface Listener {
         void onMessage(Message message);
+
+        /**
+         * Delivery of {@code topic} is live: every message stored from now on reaches
+         * {@link #onMessage}. Called once after {@link #follow}, and again whenever delivery was
+         * interrupted (a reconnect): messages stored since the previous call may then have been
+         * missed, and the listener catches up from the topic's log with {@link #since}.
+         */
+        void onLive(Topic topic);
     }
 
     /** Begins distribution to {@code listener}; called once, before any other method. */
@@ -36,6 +46,15 @@ public interface Broker extends AutoCloseable {
      * client mailbox then yields everything it holds, a channel yields nothing but its head.
      */
     CompletionStage<Backlog> since(Topic topic, MessageId cursor);
+
+    /**
+     * This node has subscribers of {@code topic}: deliver its messages from now on, and say so with
+     * {@link Listener#onLive}. Following a followed topic again is harmless.
+     */
+    void follow(Topic topic);
+
+    /** This node no longer has subscribers of {@code topic}: its messages need not reach it any more. */
+    void unfollow(Topic topic);
 
     /** Removes the topic's messages up to and including {@code upTo}: they were delivered to a reader with no cursor. */
     void consume(Topic topic, MessageId upTo);

@@ -66,6 +66,17 @@ public final class LocalBroker implements Broker {
         });
     }
 
+    /** Every message already reaches the listener, so a topic is live at once. */
+    @Override
+    public void follow(Topic topic) {
+        listener.onLive(topic);
+    }
+
+    @Override
+    public void unfollow(Topic topic) {
+        // Nothing to stop: the embedded broker hands every message to its one hub.
+    }
+
     @Override
     public CompletionStage<Backlog> since(Topic topic, MessageId cursor) {
         return perLoop.call(topic, logs -> logs.backlog(topic, cursor, clock.millis()));
@@ -82,7 +93,7 @@ public final class LocalBroker implements Broker {
     @Override
     public CompletionStage<BrokerStats> stats() {
         return perLoop.sum(LoopLogs.COUNTS, LoopLogs::counts).thenApply(total ->
-                new BrokerStats("local", "ok", epoch, total[0], total[1], total[2], total[3], total[4]));
+                new BrokerStats("local", "ok", epoch, total[0], total[1], total[2], total[3], total[4], -1, -1));
     }
 
     @Override

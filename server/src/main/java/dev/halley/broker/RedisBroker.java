@@ -4,12 +4,8 @@ import dev.halley.message.Backlog;
 import dev.halley.message.Message;
 import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
@@ -22,18 +18,23 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
 
 /**
  * The cluster broker: every topic's log is a Redis stream shared by all nodes, and every stored
- * message is also appended to one bus stream that each node reads (see {@link BusReader}).
+ * message is announced on the topic's sharded pub/sub channel, which only the nodes that hold
+ * subscribers of the topic listen to (see {@link LiveFeed}).
  *
- * <p>Each operation is one Lua script, so "assign the id, append to the log, trim, append to the
- * bus" is atomic: ids are cluster-wide, seq strictly increases per topic, and the bus carries each
- * topic's messages in id order. The epoch lives in Redis ({@code halley:epoch}); when that key is
- * missing (Redis lost its data) the next script creates a new one, so old cursors get a gap.
+ * <p>Each operation is one Lua script, so "assign the id, append to the log, trim, announce" is
+ * atomic: ids are cluster-wide, seq strictly increases per topic, and each topic's channel carries
+ * its messages in id order. The epoch lives in Redis ({@code halley:epoch}); when that key is
+ * missing (Redis lost its data) the next script creates a new one, so old cursors get a gap. In
+ * Redis Cluster each slot has its own epoch key, beside the topics of that slot (see {@link KeySpace}).
  *
  * <p>Threading: no method blocks. Completions and listener calls come on Lettuce's threads; the
  * hub hops to the owning loop. While Redis is unreachable, publish and since complete
@@ -44,115 +45,87 @@ public final class RedisBroker implements Broker {
 
     private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
 
-    static final String EPOCH_KEY = "halley:epoch";
-    static final String STATS_KEY = "halley:stats";
-    static final String BUS_KEY = "halley:bus";
-    /** Bus entries kept (approximately): how far a node that lost Redis for a while can catch up. */
-    static final int BUS_MAX_ENTRIES = 100_000;
-    /** Bus entries older than this are trimmed (approximately) as well. */
-    static final Duration BUS_MAX_AGE = Duration.ofMinutes(5);
-    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(3);
     /** How long a subscription waits for an unreachable Redis before it is given up. */
     static final Duration SINCE_RETRY_FOR = Duration.ofSeconds(30);
     private static final long RETRY_MIN_MILLIS = 100;
     private static final long RETRY_MAX_MILLIS = 2000;
     /**
-     * Lettuce's I/O threads for the node (this broker and the node's cluster membership share
-     * them, see {@link #resources()}). Lettuce pins each connection to one I/O thread, and a node
-     * has two busy connections: commands (the publish and subscribe scripts) and the bus reader;
-     * with two threads deliveries read from the bus never wait behind subscribe answers, nor the
-     * reverse; the heartbeat's connection rides on one of them. More threads could not be used.
+     * A publish that Redis runs later than this after it was sent is refused by the script: by then
+     * the node is about to answer 503 (its command timeout is longer), and a message stored after
+     * its publisher was told "not stored" would come back as a duplicate when the publisher retries.
+     * The margin to the command timeout absorbs clock skew between the node and Redis.
      */
-    static final int IO_THREADS = 2;
-    /**
-     * Lettuce's computation threads: they run timers and small tasks here (command timeouts,
-     * reconnect delays, subscribe and bus retries, the heartbeat). Two, as the broker had before it
-     * shared them: with one, RedisRestartTest's recovery took 27-34 s instead of 9-14 s and once
-     * missed its deadline (not traced further). Lettuce's default is max(2, cores) of each kind
-     * per client, which on a many-core box, or 50 nodes on one box, is dozens of idle threads per
-     * node, each with its stack and malloc arena.
-     */
-    static final int COMPUTATION_THREADS = 2;
+    static final Duration PUBLISH_DEADLINE = RedisLink.COMMAND_TIMEOUT.minusSeconds(1);
+    /** What {@code /status} says for the epoch in Redis Cluster, where each slot has its own. */
+    static final String PER_SLOT = "per-slot";
 
     private final BrokerOptions options;
     private final ClientResources resources;
-    private final RedisClient client;
-    private final StatefulRedisConnection<byte[], byte[]> connection;
-    private final RedisAsyncCommands<byte[], byte[]> redis;
+    private final RedisLink link;
+    private final KeySpace keys;
+    private final RedisLink.Connection<byte[], byte[]> connection;
+    private final RedisClusterAsyncCommands<byte[], byte[]> redis;
     private final RedisScripts scripts = new RedisScripts();
-    private final BusReader bus;
+    private final LiveFeed live;
+    /** Cluster only: topology changes (a failover) move sharded subscriptions; null on one server. */
+    private final Disposable topologyChanges;
     private volatile String epoch;
     private volatile boolean closed;
 
     /**
-     * Connects to Redis at {@code uri}; throws when it cannot be reached now (a node does not
-     * start without its store), after which it survives Redis going away and coming back.
+     * Connects to Redis at {@code uri} ({@link RedisLink#parse}); throws when it cannot be reached
+     * now (a node does not start without its store), after which it survives Redis going away and
+     * coming back.
      */
     public RedisBroker(BrokerOptions options, String uri) {
         this.options = Objects.requireNonNull(options, "options");
         this.resources = DefaultClientResources.builder()
-                .ioThreadPoolSize(IO_THREADS)
-                .computationThreadPoolSize(COMPUTATION_THREADS)
+                .ioThreadPoolSize(2)
+                .computationThreadPoolSize(2)
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
                 .build();
-        this.client = RedisClient.create(resources, parseUri(uri));
-        client.setOptions(clientOptions());
+        this.link = RedisLink.open(uri, resources);
+        this.keys = link.cluster() ? KeySpace.cluster() : KeySpace.singleServer();
         try {
-            this.connection = client.connect(ByteArrayCodec.INSTANCE);
+            this.connection = link.connect(ByteArrayCodec.INSTANCE);
             this.redis = connection.async();
-            this.epoch = startEpoch();
-            this.bus = new BusReader(client.connect(ByteArrayCodec.INSTANCE), resources, this::epochSeen);
+            this.epoch = keys.perSlot() ? PER_SLOT : startEpoch();
+            this.live = new LiveFeed(link.connectPubSub(ByteArrayCodec.INSTANCE), resources, this::epochSeen);
+            this.topologyChanges = link.cluster() ? resources.eventBus().get()
+                    .filter(event -> event instanceof ClusterTopologyChangedEvent)
+                    .subscribe(event -> live.resubscribeAll()) : null;
         } catch (RuntimeException e) {
             shutdownClient();
             throw new IllegalStateException("cannot reach " + uri + ": " + e.getMessage(), e);
         }
-        log.info("event=broker_connected kind=redis uri={} epoch={}", uri, epoch);
+        log.info("event=broker_connected kind={} uri={} epoch={}", kind(), uri, epoch);
     }
 
-    /** Parses and checks {@code redis://host:port}; the message of the exception is fit for a usage error. */
-    public static RedisURI parseUri(String uri) {
-        if (uri == null || !(uri.startsWith("redis://") || uri.startsWith("rediss://"))) {
-            throw new IllegalArgumentException("--broker must be redis://host:port, got " + uri);
-        }
-        try {
-            RedisURI parsed = RedisURI.create(uri);
-            parsed.setTimeout(COMMAND_TIMEOUT);
-            return parsed;
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--broker must be redis://host:port, got " + uri + " (" + e.getMessage() + ")", e);
-        }
-    }
-
-    /** Options shared by every Halley connection to Redis: fail fast while disconnected, reconnect forever. */
-    public static ClientOptions clientOptions() {
-        return ClientOptions.builder()
-                .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
-                .build();
-    }
-
-    /**
-     * The node's Lettuce threads, for other Redis clients of the same node to share (cluster
-     * membership) instead of building their own; they stop when this broker is closed, so a
-     * sharer must be closed first.
-     */
-    public ClientResources resources() {
-        return resources;
+    private String kind() {
+        return link.cluster() ? "redis-cluster" : "redis";
     }
 
     @Override
     public void start(Listener listener) {
-        bus.start(Objects.requireNonNull(listener, "listener"));
+        live.start(Objects.requireNonNull(listener, "listener"));
+    }
+
+    @Override
+    public void follow(Topic topic) {
+        live.follow(topic);
+    }
+
+    @Override
+    public void unfollow(Topic topic) {
+        live.unfollow(topic);
     }
 
     @Override
     public CompletionStage<Message> publish(Topic topic, byte[] json) {
         Retention retention = options.retentionOf(topic.kind());
-        byte[][] keys = {logKey(topic), metaKey(topic), bytes(EPOCH_KEY), bytes(STATS_KEY), bytes(BUS_KEY)};
-        return RedisScripts.run(redis, scripts.publish, keys, bytes(retention.timeToLive().toMillis()),
-                bytes(retention.maxMessages()), bytes(topic.kind().word()), bytes(topic.name()), json,
-                bytes(BUS_MAX_ENTRIES), bytes(BUS_MAX_AGE.toMillis())).thenApply(answer -> {
+        byte[][] scriptKeys = {keys.log(topic), keys.meta(topic), keys.epoch(topic), keys.stats(topic), keys.live(topic)};
+        return RedisScripts.run(redis, scripts.publish, scriptKeys, bytes(retention.timeToLive().toMillis()),
+                bytes(retention.maxMessages()), json, bytes(System.currentTimeMillis() + PUBLISH_DEADLINE.toMillis())).thenApply(answer -> {
                     String stored = text(answer.get(0));
                     epochSeen(stored);
                     MessageId id = new MessageId(stored, Long.parseLong(text(answer.get(1))));
@@ -177,8 +150,8 @@ public final class RedisBroker implements Broker {
 
     private void sinceAttempt(Topic topic, MessageId cursor, long giveUpAtNanos, long retryMillis, CompletableFuture<Backlog> result) {
         Retention retention = options.retentionOf(topic.kind());
-        byte[][] keys = {logKey(topic), metaKey(topic), bytes(EPOCH_KEY), bytes(STATS_KEY)};
-        RedisScripts.run(redis, scripts.since, keys, bytes(retention.timeToLive().toMillis()),
+        byte[][] scriptKeys = {keys.log(topic), keys.meta(topic), keys.epoch(topic), keys.stats(topic)};
+        RedisScripts.run(redis, scripts.since, scriptKeys, bytes(retention.timeToLive().toMillis()),
                 bytes(retention.maxMessages()), bytes(cursor == null ? "" : cursor.epoch()),
                 bytes(cursor == null ? 0 : cursor.seq())).whenComplete((answer, failure) -> {
                     if (failure == null) {
@@ -222,8 +195,8 @@ public final class RedisBroker implements Broker {
     @Override
     public void consume(Topic topic, MessageId upTo) {
         Retention retention = options.retentionOf(topic.kind());
-        byte[][] keys = {logKey(topic), metaKey(topic), bytes(EPOCH_KEY)};
-        RedisScripts.run(redis, scripts.consume, keys, bytes(upTo.epoch()), bytes(upTo.seq()),
+        byte[][] scriptKeys = {keys.log(topic), keys.meta(topic), keys.epoch(topic)};
+        RedisScripts.run(redis, scripts.consume, scriptKeys, bytes(upTo.epoch()), bytes(upTo.seq()),
                 bytes(retention.timeToLive().toMillis())).whenComplete((removed, failure) -> {
                     if (failure != null) {
                         log.warn("event=consume_failed topic={} up_to={} cause={}", topic, upTo, failure.toString());
@@ -234,7 +207,13 @@ public final class RedisBroker implements Broker {
     @Override
     public CompletionStage<BrokerStats> stats() {
         CompletableFuture<BrokerStats> result = new CompletableFuture<>();
-        redis.hgetall(bytes(STATS_KEY)).whenComplete((fields, failure) -> {
+        if (keys.perSlot()) {
+            // The counters are spread over 16384 slots; reading them all for every /status is not worth it.
+            redis.ping().whenComplete((pong, failure) -> result.complete(new BrokerStats(kind(), state(failure == null), epoch,
+                    -1, -1, -1, -1, -1, live.followedTopics(), live.received())));
+            return result;
+        }
+        redis.hgetall(bytes(KeySpace.STATS_KEY)).whenComplete((fields, failure) -> {
             long expired = 0;
             long dropped = 0;
             if (fields != null) {
@@ -249,51 +228,58 @@ public final class RedisBroker implements Broker {
                 }
             }
             // Counting every topic cluster-wide would mean scanning Redis: those counts are -1 here.
-            result.complete(new BrokerStats("redis", state(failure == null), epoch, -1, -1, -1, expired, dropped));
+            result.complete(new BrokerStats(kind(), state(failure == null), epoch, -1, -1, -1, expired, dropped,
+                    live.followedTopics(), live.received()));
         });
         return result;
     }
 
-    /** {@code ok} while both the command and the bus connection work, else {@code degraded}. */
+    /** {@code ok} while both the command and the pub/sub connection work, else {@code degraded}. */
     private String state(boolean lastCommandWorked) {
-        return lastCommandWorked && connection.isOpen() && bus.healthy() ? "ok" : "degraded";
+        return lastCommandWorked && connection.stateful().isOpen() && live.healthy() ? "ok" : "degraded";
     }
 
     @Override
     public void close() {
         closed = true;
-        bus.close();
-        connection.close();
+        if (topologyChanges != null) {
+            topologyChanges.dispose();
+        }
+        live.close();
+        connection.stateful().close();
         shutdownClient();
         log.info("event=broker_closed kind=redis");
     }
 
     private void shutdownClient() {
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        link.close();
         resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 
     /** Creates the epoch if Redis has none (first node ever, or Redis lost its data) and reads it. */
     private String startEpoch() {
         String candidate = Long.toString(System.currentTimeMillis(), 36);
-        connection.sync().setnx(bytes(EPOCH_KEY), bytes(candidate));
-        return text(connection.sync().get(bytes(EPOCH_KEY)));
+        try {
+            redis.setnx(bytes(KeySpace.EPOCH_KEY), bytes(candidate)).get(RedisLink.COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            return text(redis.get(bytes(KeySpace.EPOCH_KEY)).get(RedisLink.COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the epoch", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot read the epoch: " + e.getMessage(), e);
+        }
     }
 
+    /** In Redis Cluster every slot has an epoch of its own: no single one to follow or report. */
     private void epochSeen(String seen) {
+        if (keys.perSlot()) {
+            return;
+        }
         String before = epoch;
         if (!seen.equals(before)) {
             epoch = seen;
             log.warn("event=epoch_changed from={} to={} reason=redis_lost_history", before, seen);
         }
-    }
-
-    static byte[] logKey(Topic topic) {
-        return bytes("halley:{" + topic + "}:log");
-    }
-
-    static byte[] metaKey(Topic topic) {
-        return bytes("halley:{" + topic + "}:meta");
     }
 
     static byte[] bytes(String s) {

@@ -3,7 +3,7 @@ package dev.halley.broker;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -31,7 +31,7 @@ final class RedisScripts {
     final Script consume = load("consume");
 
     /** Runs {@code script}; completes with Redis' multi-bulk answer, or exceptionally. */
-    static CompletionStage<List<Object>> run(RedisAsyncCommands<byte[], byte[]> redis, Script script,
+    static CompletionStage<List<Object>> run(RedisClusterAsyncCommands<byte[], byte[]> redis, Script script,
                                              byte[][] keys, byte[]... args) {
         RedisFuture<List<Object>> bySha = redis.evalsha(script.sha(), ScriptOutputType.MULTI, keys, args);
         return bySha.handle((answer, failure) -> {

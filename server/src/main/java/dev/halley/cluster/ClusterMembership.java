@@ -1,10 +1,10 @@
 package dev.halley.cluster;
 
-import dev.halley.broker.RedisBroker;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import dev.halley.broker.RedisLink;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -35,9 +35,10 @@ public final class ClusterMembership implements AutoCloseable {
     private final String address;
     private final long startedAtMillis;
     private final Supplier<CompletionStage<NodeLoad>> load;
-    private final RedisClient client;
-    private final StatefulRedisConnection<String, String> connection;
-    private final RedisAsyncCommands<String, String> redis;
+    private final ClientResources resources;
+    private final RedisLink link;
+    private final RedisLink.Connection<String, String> connection;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final ScheduledFuture<?> ticks;
     private volatile List<NodeRecord> roster = List.of();
     private volatile boolean reachable = true;
@@ -46,21 +47,16 @@ public final class ClusterMembership implements AutoCloseable {
     private long lastDelivered;
     private long lastTickNanos;
 
-    /**
-     * Joins over its own connection on the node's Lettuce threads ({@code resources}, the
-     * broker's: see {@link RedisBroker#resources()}), which it does not stop; close it first.
-     */
-    public ClusterMembership(ClientResources resources, String uri, String id, String address,
-            Supplier<CompletionStage<NodeLoad>> load) {
+    public ClusterMembership(String uri, String id, String address, Supplier<CompletionStage<NodeLoad>> load) {
         this.id = id;
         this.address = address;
         this.startedAtMillis = System.currentTimeMillis();
         this.load = load;
-        this.client = RedisClient.create(resources, RedisBroker.parseUri(uri));
-        client.setOptions(RedisBroker.clientOptions());
-        this.connection = client.connect();
+        this.resources = DefaultClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1).build();
+        this.link = RedisLink.open(uri, resources);
+        this.connection = link.connect(StringCodec.UTF8);
         this.redis = connection.async();
-        this.ticks = client.getResources().eventExecutorGroup().scheduleWithFixedDelay(this::beat, 0,
+        this.ticks = resources.eventExecutorGroup().scheduleWithFixedDelay(this::beat, 0,
                 ClusterRoster.HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
         log.info("event=cluster_joined node={} address={}", id, address);
     }
@@ -131,8 +127,9 @@ public final class ClusterMembership implements AutoCloseable {
         } catch (Exception e) {
             log.warn("event=cluster_leave_failed node={} cause={}", id, e.toString());
         }
-        connection.close();
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        connection.stateful().close();
+        link.close();
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
         log.info("event=cluster_left node={}", id);
     }
 }

@@ -1,6 +1,6 @@
 package dev.halley.cluster;
 
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -27,7 +27,7 @@ public final class ClusterRoster {
     }
 
     /** Live nodes sorted by id; completes exceptionally when Redis cannot be read. */
-    public static CompletionStage<List<NodeRecord>> live(RedisAsyncCommands<String, String> redis) {
+    public static CompletionStage<List<NodeRecord>> live(RedisClusterAsyncCommands<String, String> redis) {
         return redis.smembers(NODES_KEY).thenCompose(ids -> {
             List<CompletableFuture<NodeRecord>> reads = new ArrayList<>();
             for (String id : ids) {

@@ -6,12 +6,13 @@ import dev.halley.loops.Shards;
 import dev.halley.message.Message;
 import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
-import io.netty.util.concurrent.EventExecutor;
-import java.util.HashMap;
-import java.util.Map;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -20,14 +21,25 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Every call may be made from any thread. Work for a topic runs on its owning loop (see
  * {@link Shards}); the hub hops there with {@code execute}, never with a lock. Subscribers are
  * called on that loop.
+ *
+ * <p>Delivery by interest: the hub asks the broker to {@link Broker#follow follow} a topic when
+ * the topic gets its first subscription on this node, and to unfollow it once it has had none for
+ * {@link #UNFOLLOW_AFTER} (so a long-poll client that re-polls at once does not churn the
+ * subscription). See {@link TopicFeed} for how a first subscription waits for the topic to be
+ * live and how an interrupted delivery is caught up from the log.
  */
 public final class Hub {
+
+    /** How long a topic stays followed after its last subscription ended. */
+    static final Duration UNFOLLOW_AFTER = Duration.ofSeconds(10);
 
     private final Shards shards;
     private final Broker broker;
     private final PerLoop<LoopSubscribers> perLoop;
     private final LongAdder published = new LongAdder();
     private final LongAdder delivered = new LongAdder();
+    private final LongAdder deliveredMessages = new LongAdder();
+    private final LongAdder caughtUp = new LongAdder();
 
     public Hub(Shards shards, Broker broker) {
         this.shards = Objects.requireNonNull(shards, "shards");
@@ -37,7 +49,17 @@ public final class Hub {
 
     /** Connects the hub to its broker's stream of stored messages; call once before serving. */
     public void start() {
-        broker.start(this::deliver);
+        broker.start(new Broker.Listener() {
+            @Override
+            public void onMessage(Message message) {
+                deliver(message);
+            }
+
+            @Override
+            public void onLive(Topic topic) {
+                perLoop.post(topic, loop -> live(loop, topic));
+            }
+        });
     }
 
     /**
@@ -67,23 +89,102 @@ public final class Hub {
         return subscription;
     }
 
-    /** On the owning loop: adds the subscription, then hands it the backlog from {@code cursor}. */
+    /**
+     * On the owning loop: adds the subscription, follows the topic if it is new here, and hands
+     * the subscription its backlog from {@code cursor} once the topic is live.
+     */
     private void register(HubSubscription subscription, MessageId cursor) {
         if (subscription.cancelled()) {
             return;
         }
         Topic topic = subscription.topic();
-        EventExecutor owner = shards.loopOf(topic);
-        perLoop.of(topic).add(subscription);
-        broker.since(topic, cursor).whenComplete((backlog, e) -> {
+        LoopSubscribers loop = perLoop.of(topic);
+        loop.add(subscription);
+        TopicFeed feed = loop.feeds.get(topic);
+        if (feed == null) {
+            feed = new TopicFeed();
+            loop.feeds.put(topic, feed);
+            broker.follow(topic);
+        }
+        feed.idleSinceNanos = 0;
+        if (feed.live) {
+            requestBacklog(subscription, cursor, feed);
+        } else {
+            TopicFeed waiting = feed;
+            feed.waitingForLive.add(() -> requestBacklog(subscription, cursor, waiting));
+        }
+    }
+
+    /** On the owning loop. Asked again when delivery was interrupted meanwhile (see {@link TopicFeed}). */
+    private void requestBacklog(HubSubscription subscription, MessageId cursor, TopicFeed feed) {
+        if (subscription.cancelled()) {
+            return;
+        }
+        Topic topic = subscription.topic();
+        long generation = feed.generation;
+        broker.since(topic, cursor).whenComplete((backlog, e) -> perLoop.run(topic, loop -> {
             if (e != null) {
-                owner.execute(() -> subscription.fail(e));
-            } else if (owner.inEventLoop()) {
-                subscription.backlog(backlog);
+                subscription.fail(e);
+            } else if (feed.generation != generation) {
+                requestBacklog(subscription, cursor, feed);
             } else {
-                owner.execute(() -> subscription.backlog(backlog));
+                subscription.backlog(backlog);
             }
-        });
+        }));
+    }
+
+    /** On the owning loop: the broker says the topic is live (again); see {@link Broker.Listener#onLive}. */
+    private void live(LoopSubscribers loop, Topic topic) {
+        TopicFeed feed = loop.feeds.get(topic);
+        if (feed == null) {
+            return;
+        }
+        feed.generation++;
+        if (!feed.live) {
+            feed.live = true;
+            List<Runnable> waiting = feed.waitingForLive;
+            feed.waitingForLive = null;
+            waiting.forEach(Runnable::run);
+            return;
+        }
+        catchUp(loop, topic, feed);
+    }
+
+    /**
+     * On the owning loop: reads the log after the oldest position of the topic's subscriptions and
+     * offers each entry to all of them (each skips what it already has). A gap (the log no longer
+     * holds what the interruption cost, or Redis lost its data) ends the topic's subscriptions:
+     * their clients come back with their cursors and are told {@code gap} exactly.
+     */
+    private void catchUp(LoopSubscribers loop, Topic topic, TopicFeed feed) {
+        if (feed.catchingUp()) {
+            feed.catchUpAgain = true;
+            return;
+        }
+        MessageId from = loop.oldestPosition(topic);
+        if (from == null) {
+            return;
+        }
+        feed.heldDuringCatchUp = new ArrayList<>();
+        broker.since(topic, from).whenComplete((backlog, e) -> perLoop.run(topic, same -> {
+            List<Message> held = feed.heldDuringCatchUp;
+            feed.heldDuringCatchUp = null;
+            if (loop.feeds.get(topic) != feed) {
+                return;
+            }
+            if (e != null || backlog.gap()) {
+                loop.failAll(topic, e != null ? e
+                        : new IllegalStateException("delivery of " + topic + " was interrupted past what its log keeps"));
+            } else {
+                caughtUp.add(backlog.messages().size());
+                backlog.messages().forEach(m -> deliverNow(loop, m));
+                held.forEach(m -> deliverNow(loop, m));
+            }
+            if (feed.catchUpAgain) {
+                feed.catchUpAgain = false;
+                catchUp(loop, topic, feed);
+            }
+        }));
     }
 
     /**
@@ -94,7 +195,7 @@ public final class Hub {
     public Subscription subscribeConsuming(Topic topic, Subscriber subscriber) {
         HubSubscription subscription = new HubSubscription(this, topic, subscriber, true);
         perLoop.run(topic, loop -> {
-            Lease lease = loop.leases.get(topic);
+            LoopSubscribers.Lease lease = loop.leases.get(topic);
             register(subscription, lease == null ? null : lease.upTo);
         });
         return subscription;
@@ -108,7 +209,7 @@ public final class Hub {
         if (!shards.loopOf(topic).inEventLoop()) {
             throw new IllegalStateException("handOver must run on the owning loop of " + topic);
         }
-        Lease lease = perLoop.of(topic).leases.computeIfAbsent(topic, t -> new Lease());
+        LoopSubscribers.Lease lease = perLoop.of(topic).leases.computeIfAbsent(topic, t -> new LoopSubscribers.Lease());
         if (lease.upTo == null || lease.upTo.compareTo(upTo) < 0) {
             lease.upTo = upTo;
         }
@@ -121,7 +222,7 @@ public final class Hub {
      */
     public void settle(Topic topic, MessageId upTo, boolean written) {
         perLoop.run(topic, loop -> {
-            Lease lease = loop.leases.get(topic);
+            LoopSubscribers.Lease lease = loop.leases.get(topic);
             if (written) {
                 broker.consume(topic, upTo);
             }
@@ -137,25 +238,37 @@ public final class Hub {
         });
     }
 
-    /**
-     * How far a mailbox was handed to cursorless readers. It outlives the answers' settling while
-     * the topic has subscribers: a delivery task queued before the hand-over may still offer the
-     * same message to another waiting reader, which must skip it.
-     */
-    private static final class Lease {
-        MessageId upTo;
-        int unsettled;
-    }
-
     /** Counters from every loop and the broker, gathered without stopping anyone. */
     public CompletionStage<HubStats> stats() {
         return perLoop.sum(2, LoopSubscribers::counts).thenCombine(broker.stats(), (counts, brokerStats) ->
-                new HubStats(counts[0], counts[1], published.sum(), delivered.sum(), brokerStats));
+                new HubStats(counts[0], counts[1], published.sum(), delivered.sum(), deliveredMessages.sum(), caughtUp.sum(),
+                        brokerStats));
     }
 
     void unregister(HubSubscription subscription) {
         Topic topic = subscription.topic();
-        perLoop.run(topic, loop -> loop.remove(subscription));
+        perLoop.run(topic, loop -> {
+            loop.remove(subscription);
+            if (!loop.byTopic.containsKey(topic)) {
+                unfollowLater(loop, topic);
+            }
+        });
+    }
+
+    /** On the owning loop: the topic has no subscriptions now; unfollow it unless one comes within {@link #UNFOLLOW_AFTER}. */
+    private void unfollowLater(LoopSubscribers loop, Topic topic) {
+        TopicFeed feed = loop.feeds.get(topic);
+        if (feed == null || feed.idleSinceNanos != 0) {
+            return;
+        }
+        long idleSince = System.nanoTime();
+        feed.idleSinceNanos = idleSince;
+        shards.loopOf(topic).schedule(() -> {
+            if (loop.feeds.get(topic) == feed && feed.idleSinceNanos == idleSince && !loop.byTopic.containsKey(topic)) {
+                loop.feeds.remove(topic);
+                broker.unfollow(topic);
+            }
+        }, UNFOLLOW_AFTER.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -166,82 +279,24 @@ public final class Hub {
     private void deliver(Message message) {
         Topic topic = message.topic();
         perLoop.post(topic, loop -> {
-            int handed = loop.deliver(message);
-            if (handed > 0) {
-                delivered.add(handed);
+            TopicFeed feed = loop.feeds.get(topic);
+            if (feed != null && feed.catchingUp()) {
+                feed.heldDuringCatchUp.add(message);
+            } else {
+                deliverNow(loop, message);
             }
         });
     }
 
-
-    /** One loop's subscriptions; touched only on that loop. */
-    private static final class LoopSubscribers {
-        private final Map<Topic, TopicSubscribers> byTopic = new HashMap<>();
-        /** Per mailbox, how far cursorless readers were handed its messages; see {@link Lease}. */
-        private final Map<Topic, Lease> leases = new HashMap<>();
-        private long subscriptions;
-
-        void add(HubSubscription s) {
-            byTopic.computeIfAbsent(s.topic(), t -> new TopicSubscribers()).add(s);
-            subscriptions++;
+    /** On the owning loop. A message counts as delivered once if it reached any subscriber. */
+    private void deliverNow(LoopSubscribers loop, Message message) {
+        int handed = loop.deliver(message);
+        if (handed > 0) {
+            delivered.add(handed);
+            deliveredMessages.increment();
         }
-
-        void remove(HubSubscription s) {
-            TopicSubscribers subs = byTopic.get(s.topic());
-            if (subs == null) {
-                return;
-            }
-            int before = subs.size();
-            subs.remove(s);
-            subscriptions -= before - subs.size();
-            if (subs.size() == 0) {
-                byTopic.remove(s.topic());
-                forgetSettledLease(s.topic());
-            }
-        }
-
-        /** Drops a lease nobody needs any more: all its answers settled and nobody is subscribed. */
-        void forgetSettledLease(Topic topic) {
-            Lease lease = leases.get(topic);
-            if (lease != null && lease.unsettled <= 0 && !byTopic.containsKey(topic)) {
-                leases.remove(topic);
-            }
-        }
-
-        int deliver(Message message) {
-            TopicSubscribers subs = byTopic.get(message.topic());
-            if (subs == null) {
-                return 0;
-            }
-            int handed = 0;
-            // Walk from the end: a subscriber may cancel itself (a long-poll answered) during
-            // offer, and swap-removal only ever moves an element from the end into its slot.
-            for (int i = subs.size() - 1; i >= 0; i--) {
-                if (i >= subs.size()) {
-                    continue;
-                }
-                HubSubscription s = subs.get(i);
-                // A message handed to one cursorless reader is that reader's: the others skip it.
-                if (s.consuming() && leased(message)) {
-                    continue;
-                }
-                if (s.offer(message)) {
-                    handed++;
-                }
-            }
-            if (subs.size() == 0) {
-                byTopic.remove(message.topic());
-            }
-            return handed;
-        }
-
-        private boolean leased(Message message) {
-            Lease lease = leases.get(message.topic());
-            return lease != null && lease.upTo.sameEpoch(message.id()) && lease.upTo.seq() >= message.id().seq();
-        }
-
-        long[] counts() {
-            return new long[] {subscriptions, byTopic.size()};
+        if (!loop.byTopic.containsKey(message.topic())) {
+            unfollowLater(loop, message.topic());
         }
     }
 }

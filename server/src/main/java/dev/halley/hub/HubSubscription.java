@@ -55,6 +55,11 @@ final class HubSubscription implements Subscription {
         return cancelled;
     }
 
+    /** On the owning loop: the id of the last message handed over, or null until the backlog was. */
+    MessageId position() {
+        return heldBack != null ? null : lastDelivered;
+    }
+
     /** On the owning loop. */
     void backlog(Backlog backlog) {
         if (cancelled) {
@@ -78,14 +83,17 @@ final class HubSubscription implements Subscription {
         subscriber.onFailure(cause);
     }
 
-    /** On the owning loop; returns whether the message was handed to the subscriber. */
+    /**
+     * On the owning loop; returns whether the message was handed to the subscriber, or held back
+     * for it until its backlog arrives (it then reaches the subscriber with or after the backlog).
+     */
     boolean offer(Message message) {
         if (cancelled) {
             return false;
         }
         if (heldBack != null) {
             heldBack.add(message);
-            return false;
+            return true;
         }
         MessageId id = message.id();
         if (id.sameEpoch(lastDelivered) && id.seq() <= lastDelivered.seq()) {

@@ -15,7 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * One held long-poll request: answered exactly once, by whichever comes first of the backlog
@@ -30,6 +30,9 @@ final class LongPoll implements Subscriber {
 
     enum Format { JSON, JAVASCRIPT }
 
+    private static final AtomicIntegerFieldUpdater<LongPoll> ANSWERED =
+            AtomicIntegerFieldUpdater.newUpdater(LongPoll.class, "answered");
+
     private final ChannelHandlerContext ctx;
     private final Node node;
     private final Topic topic;
@@ -38,7 +41,11 @@ final class LongPoll implements Subscriber {
     private final Format format;
     private final String callback;
     private final boolean keepAlive;
-    private final AtomicBoolean answered = new AtomicBoolean();
+    /**
+     * 0 until the one answer is claimed, then 1: a field and an updater rather than an
+     * {@code AtomicBoolean}, which every held poll would carry as an object of its own.
+     */
+    private volatile int answered;
     private volatile Subscription subscription;
     private volatile MessageId cursor;
     private ScheduledFuture<?> timer;
@@ -66,7 +73,7 @@ final class LongPoll implements Subscriber {
         subscription = s;
         // The backlog may already have answered (same loop, messages waiting) before the
         // subscription was stored above; cancel here so it cannot linger.
-        if (answered.get()) {
+        if (answered != 0) {
             s.cancel();
         }
     }
@@ -141,7 +148,7 @@ final class LongPoll implements Subscriber {
 
     /** Claims the one answer; returns false if somebody else already did. */
     private boolean finish() {
-        if (!answered.compareAndSet(false, true)) {
+        if (!ANSWERED.compareAndSet(this, 0, 1)) {
             return false;
         }
         Subscription s = subscription;

@@ -79,7 +79,7 @@ public final class Node {
 
     /** Open HTTP connections tracked for a drain. */
     public int trackedConnections() {
-        return admin.connections().size();
+        return admin.connections().size() + admin.heldCount();
     }
 
     /**
@@ -91,11 +91,13 @@ public final class Node {
         for (Channel ch : admin.connections()) {
             ch.pipeline().fireUserEventTriggered(NodeAdmin.DRAIN);
         }
+        admin.drainHeld();
     }
 
     /** Closes whatever tracked connections are left; waits a bounded time. */
     public void closeTracked() {
         admin.connections().close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        admin.closeHeld();
     }
 
     /** Adds a section to {@code GET /status}; {@code section} must not block. */

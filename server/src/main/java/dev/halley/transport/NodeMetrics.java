@@ -28,8 +28,8 @@ import java.util.function.ToDoubleFunction;
  */
 final class NodeMetrics implements AutoCloseable {
 
-    private static final HubStats EMPTY = new HubStats(0, 0, 0, 0,
-            new BrokerStats("unknown", "unknown", "", 0, 0, 0, 0, 0));
+    private static final HubStats EMPTY = new HubStats(0, 0, 0, 0, 0, 0,
+            new BrokerStats("unknown", "unknown", "", 0, 0, 0, 0, 0, -1, -1));
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
@@ -58,6 +58,12 @@ final class NodeMetrics implements AutoCloseable {
         }
         counter("halley.messages.published", "Messages stored through this node since start", HubStats::published);
         counter("halley.messages.delivered", "Messages handed to subscribers on this node since start", HubStats::delivered);
+        counter("halley.routing.delivered.messages", "Messages handed to at least one subscriber on this node, once per message",
+                HubStats::deliveredMessages);
+        counter("halley.routing.read.messages", "Live messages this node read from Redis, caught-up ones included (embedded: 0)",
+                s -> Math.max(0, s.broker().liveMessagesRead()) + s.caughtUp());
+        gauge("halley.routing.followed.topics", "Topics whose live messages this node receives (embedded: -1, it receives all)",
+                s -> s.broker().followedTopics());
         counter("halley.messages.expired", "Messages removed when their time to live passed", s -> s.broker().expiredMessages());
         counter("halley.messages.dropped", "Messages removed to respect a length cap", s -> s.broker().droppedMessages());
         gauge("halley.queued.messages", "Messages stored and not yet expired", s -> s.broker().queuedMessages());

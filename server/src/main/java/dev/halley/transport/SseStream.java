@@ -23,11 +23,16 @@ import java.nio.charset.StandardCharsets;
  * A Server-Sent Events stream: a chunked {@code text/event-stream} answer that never ends, one
  * event per message ({@code id:} the cursor, {@code data:} the envelope), {@code event: gap} when
  * something is missing, and a comment line every heartbeat so proxies and dead peers are noticed.
+ *
+ * <p>Once its head is out and nothing is left unsent, a plain-text stream on epoll leaves Netty's
+ * channel and goes on over a {@link HeldSocket} (tried when the head is flushed and again at each
+ * heartbeat): from then on it writes to the socket, and the socket's close ends it.
  */
-final class SseStream extends WriteOnlyStream implements StreamSession.Sink, HeartbeatWheel.Stream {
+final class SseStream extends WriteOnlyStream implements StreamSession.Sink, HeartbeatWheel.Stream, HeldSocket.Owner {
 
     private static final ByteBuf OPENED = Chunks.constant(":ok\n\n");
     private static final ByteBuf HEARTBEAT = Chunks.constant(":hb\n\n");
+    private static final ByteBuf DRAINED = Chunks.constant("retry: " + AdminEndpoint.RECONNECT_AFTER_MILLIS + "\n\n");
 
     /** Events of single-subscription streams, whose id is the message's: the same bytes for all of them. */
     private static final SharedEncoding SINGLE_TOPIC_EVENTS =
@@ -36,6 +41,8 @@ final class SseStream extends WriteOnlyStream implements StreamSession.Sink, Hea
     private final Node node;
     private final StreamSession session;
     private int wheelPosition = -1;
+    /** Null while the stream is on its Netty channel. */
+    private HeldSocket held;
 
     private SseStream(ChannelHandlerContext routerCtx, Node node) {
         this.node = node;
@@ -73,7 +80,11 @@ final class SseStream extends WriteOnlyStream implements StreamSession.Sink, Hea
     static void start(ChannelHandlerContext ctx, Node node, SubscribeRequest request) {
         SseStream stream = new SseStream(ctx, node);
         takeOver(ctx, "sse", stream);
-        stream.ctx.writeAndFlush(OPENED.duplicate());
+        stream.ctx.writeAndFlush(OPENED.duplicate()).addListener(f -> {
+            if (f.isSuccess()) {
+                stream.leaveNettyIfIdle();
+            }
+        });
         node.counters().transportStarted(Transport.SSE);
         for (SubscribeRequest.TopicCursor tc : request.topics()) {
             stream.session.subscribe(tc.topic(), tc.cursor());
@@ -81,12 +92,32 @@ final class SseStream extends WriteOnlyStream implements StreamSession.Sink, Hea
         HeartbeatWheel.join(ctx.channel().eventLoop(), node.options().heartbeat(), stream);
     }
 
+    /** Moves onto a {@link HeldSocket} if this stream is still on a channel that can leave Netty now. */
+    private void leaveNettyIfIdle() {
+        if (held != null || ctx == null || !HeldSocket.canHold(ctx.channel())) {
+            return;
+        }
+        held = HeldSocket.take(ctx.channel(), node, this);
+        session.movedTo(held);
+        // The abandoned channel must not stay reachable through this handler.
+        ctx = null;
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        ended();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void socketClosed() {
+        ended();
+    }
+
+    private void ended() {
         session.close();
         HeartbeatWheel.leave(this);
         node.counters().transportEnded(Transport.SSE);
-        super.channelInactive(ctx);
     }
 
     /** The node drains: tell the client when to come back (to another node, via its balancer) and end the stream. */
@@ -96,23 +127,38 @@ final class SseStream extends WriteOnlyStream implements StreamSession.Sink, Hea
             super.userEventTriggered(ctx, evt);
             return;
         }
-        ctx.write(Chunks.of(ctx.alloc(), "retry: " + AdminEndpoint.RECONNECT_AFTER_MILLIS + "\n\n"));
+        ctx.write(DRAINED.duplicate());
         ctx.writeAndFlush(Chunks.LAST.duplicate()).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void drain() {
+        held.write(DRAINED.duplicate());
+        held.write(Chunks.LAST.duplicate());
+        held.closeWhenFlushed();
     }
 
     @Override
     public void gap(Topic topic, MessageId cursor, String eventId) {
         String event = "id: " + eventId + "\nevent: gap\ndata: " + Envelopes.gap(topic, cursor, false) + "\n\n";
-        ctx.write(Chunks.of(ctx.alloc(), event));
+        write(Chunks.of(ByteBufAllocator.DEFAULT, event));
     }
 
     @Override
     public void message(Message message, String eventId) {
         if (eventId == null) {
-            ctx.write(SINGLE_TOPIC_EVENTS.retainedFor(message));
+            write(SINGLE_TOPIC_EVENTS.retainedFor(message));
             return;
         }
-        ctx.write(event(ctx.alloc(), eventId, message));
+        write(event(ByteBufAllocator.DEFAULT, eventId, message));
+    }
+
+    private void write(ByteBuf chunk) {
+        if (held != null) {
+            held.write(chunk);
+        } else {
+            ctx.write(chunk);
+        }
     }
 
     /** One chunk carrying {@code id: <eventId>}, {@code data: <envelope>} and a blank line. */
@@ -128,12 +174,18 @@ final class SseStream extends WriteOnlyStream implements StreamSession.Sink, Hea
 
     @Override
     public void flush() {
-        ctx.flush();
+        if (held != null) {
+            held.flush();
+        } else {
+            ctx.flush();
+        }
     }
 
     @Override
     public void beat() {
-        ctx.writeAndFlush(HEARTBEAT.duplicate());
+        write(HEARTBEAT.duplicate());
+        flush();
+        leaveNettyIfIdle();
     }
 
     @Override

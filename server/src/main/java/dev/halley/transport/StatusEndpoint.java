@@ -46,6 +46,8 @@ final class StatusEndpoint {
         for (Transport t : Transport.values()) {
             byTransport.put(t.word, c.byTransport(t));
         }
+        // Streams whose sockets left Netty's channel objects (counted in total and byTransport too).
+        connections.put("held", node.admin().heldCount());
         connections.put("accepted", c.accepted());
         ObjectNode rejected = connections.putObject("rejected");
         for (NodeCounters.Reject r : NodeCounters.Reject.values()) {
@@ -67,6 +69,12 @@ final class StatusEndpoint {
         broker.put("kind", b.kind());
         broker.put("state", b.state());
         broker.put("epoch", b.epoch());
+        // Delivery by interest: what this node read from its store for the live messages it delivered.
+        ObjectNode routing = root.putObject("routing");
+        routing.put("followedTopics", b.followedTopics());
+        routing.put("messagesRead", b.liveMessagesRead() < 0 ? -1 : b.liveMessagesRead() + stats.caughtUp());
+        routing.put("messagesDelivered", stats.deliveredMessages());
+        routing.put("readsPerDelivered", stats.readsPerDelivered());
 
         root.put("draining", node.admin().draining());
         node.admin().statusSections().forEach((name, section) -> root.set(name, Envelopes.MAPPER.valueToTree(section.get())));

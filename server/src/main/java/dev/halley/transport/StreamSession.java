@@ -40,7 +40,46 @@ final class StreamSession implements LoopOutbox.Flushable {
         void flush();
     }
 
-    private final Channel channel;
+    /**
+     * What the session asks of the connection under it: a Netty channel, or the socket it is
+     * held on once it has left Netty ({@link HeldSocket}). Called on the connection's loop.
+     */
+    interface Connection {
+        /** False once the unsent output is past the limit, or the connection is closed. */
+        boolean isWritable();
+
+        boolean isOpen();
+
+        void close();
+
+        /** Who is at the other end, for log lines. */
+        String describe();
+    }
+
+    /** A connection that is a Netty channel. */
+    private record ChannelConnection(Channel channel) implements Connection {
+        @Override
+        public boolean isWritable() {
+            return channel.isWritable();
+        }
+
+        @Override
+        public boolean isOpen() {
+            return channel.isActive();
+        }
+
+        @Override
+        public void close() {
+            channel.close();
+        }
+
+        @Override
+        public String describe() {
+            return String.valueOf(channel.remoteAddress());
+        }
+    }
+
+    private Connection connection;
     private final EventLoop loop;
     private final Node node;
     private final Sink sink;
@@ -50,10 +89,15 @@ final class StreamSession implements LoopOutbox.Flushable {
     private boolean flushQueued;
 
     StreamSession(Channel channel, Node node, Sink sink) {
-        this.channel = channel;
+        this.connection = new ChannelConnection(channel);
         this.loop = channel.eventLoop();
         this.node = node;
         this.sink = sink;
+    }
+
+    /** The connection now goes on over {@code held}, on the same loop; called on it. */
+    void movedTo(Connection held) {
+        connection = held;
     }
 
     /** Returns why the subscription was refused, or null. */
@@ -149,17 +193,17 @@ final class StreamSession implements LoopOutbox.Flushable {
 
     /** Whether the connection cannot take more: closed, or too slow and now being closed. */
     private boolean tooSlow() {
-        if (channel.isWritable()) {
+        if (connection.isWritable()) {
             return false;
         }
-        if (!channel.isActive()) {
-            // The peer went away; this is no slow consumer, and channelInactive ends the session.
+        if (!connection.isOpen()) {
+            // The peer went away; this is no slow consumer, and the connection's close ends the session.
             return true;
         }
         node.counters().rejected(NodeCounters.Reject.SLOW_CONSUMER);
-        log.debug("event=slow_consumer remote={} pending_bytes_over={}", channel.remoteAddress(), node.limits().maxOutboundBytes());
+        log.debug("event=slow_consumer remote={} pending_bytes_over={}", connection.describe(), node.limits().maxOutboundBytes());
         close();
-        channel.close();
+        connection.close();
         return true;
     }
 
@@ -223,7 +267,7 @@ final class StreamSession implements LoopOutbox.Flushable {
                 // The client reconnects with its cursor and is served once the store is back.
                 log.info("event=subscription_failed topic={} cause={}", topic, cause.toString());
                 close();
-                channel.close();
+                connection.close();
             });
         }
 

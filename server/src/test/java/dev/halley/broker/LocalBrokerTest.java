@@ -38,7 +38,17 @@ class LocalBrokerTest {
         BrokerOptions options = new BrokerOptions(new Retention(Duration.ofSeconds(60), 3),
                 new Retention(Duration.ofMinutes(5), 2), Duration.ofMillis(10));
         broker = new LocalBroker(new Shards(list), options, clock);
-        broker.start(heard::add);
+        broker.start(new Broker.Listener() {
+            @Override
+            public void onMessage(Message message) {
+                heard.add(message);
+            }
+
+            @Override
+            public void onLive(Topic topic) {
+                // Every topic is live from the start in the embedded broker.
+            }
+        });
     }
 
     @AfterEach

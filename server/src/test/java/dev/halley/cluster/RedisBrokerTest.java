@@ -2,6 +2,7 @@ package dev.halley.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.halley.broker.Broker;
 import dev.halley.broker.BrokerOptions;
 import dev.halley.broker.RedisBroker;
 import dev.halley.broker.Retention;
@@ -15,6 +16,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -31,14 +34,35 @@ class RedisBrokerTest {
     private static RedisBroker broker;
     private static RedisBroker other;
     private static final List<Message> heard = new CopyOnWriteArrayList<>();
+    private static final Set<Topic> live = ConcurrentHashMap.newKeySet();
 
     @BeforeAll
     static void start() throws Exception {
         redis = new RedisProcess();
         broker = new RedisBroker(OPTIONS, redis.uri());
-        broker.start(m -> { });
+        broker.start(new Broker.Listener() {
+            @Override
+            public void onMessage(Message message) {
+                throw new AssertionError("this broker follows nothing, yet heard " + message);
+            }
+
+            @Override
+            public void onLive(Topic topic) {
+                throw new AssertionError("this broker follows nothing, yet " + topic + " went live");
+            }
+        });
         other = new RedisBroker(OPTIONS, redis.uri());
-        other.start(heard::add);
+        other.start(new Broker.Listener() {
+            @Override
+            public void onMessage(Message message) {
+                heard.add(message);
+            }
+
+            @Override
+            public void onLive(Topic topic) {
+                live.add(topic);
+            }
+        });
     }
 
     @AfterAll
@@ -55,8 +79,9 @@ class RedisBrokerTest {
     }
 
     @Test
-    void idsIncreasePerTopicAndEveryNodeHearsEachMessageOnce() throws Exception {
+    void idsIncreasePerTopicAndAFollowingNodeHearsEachMessageOnce() throws Exception {
         Topic topic = Topic.channel("ids");
+        follow(topic);
         List<MessageId> ids = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             ids.add(publish(topic, "\"" + i + "\"").id());
@@ -68,6 +93,31 @@ class RedisBrokerTest {
         Eventually.await("the other node heard all 50", () -> heardOn(topic).size() >= 50);
         Thread.sleep(200);
         assertThat(heardOn(topic)).extracting(Message::id).containsExactlyElementsOf(ids);
+    }
+
+    @Test
+    void aNodeReadsOnlyTheTopicsItFollows() throws Exception {
+        Topic followed = Topic.channel("wanted");
+        Topic ignored = Topic.channel("unwanted");
+        follow(followed);
+        long readBefore = other.stats().toCompletableFuture().get(5, TimeUnit.SECONDS).liveMessagesRead();
+        for (int i = 0; i < 20; i++) {
+            publish(ignored, "\"x" + i + "\"");
+        }
+        MessageId last = publish(followed, "\"last\"").id();
+        Eventually.await("the followed topic's message arrives", () -> heardOn(followed).size() == 1);
+        assertThat(heardOn(followed)).extracting(Message::id).containsExactly(last);
+        assertThat(heardOn(ignored)).as("nothing of a topic nobody here follows").isEmpty();
+        long read = other.stats().toCompletableFuture().get(5, TimeUnit.SECONDS).liveMessagesRead() - readBefore;
+        assertThat(read).as("messages read from Redis for 1 delivered, 20 published elsewhere").isEqualTo(1);
+
+        other.unfollow(followed);
+        Topic marker = Topic.channel("marker");
+        follow(marker);
+        publish(followed, "\"after unfollow\"");
+        publish(marker, "\"m\"");
+        Eventually.await("the marker arrives", () -> heardOn(marker).size() == 1);
+        assertThat(heardOn(followed)).as("nothing after unfollow").hasSize(1);
     }
 
     @Test
@@ -112,6 +162,11 @@ class RedisBrokerTest {
 
         Backlog stale = since(mailbox, new MessageId("otherepoch", 5));
         assertThat(stale.gap()).isTrue();
+    }
+
+    private static void follow(Topic topic) throws InterruptedException {
+        other.follow(topic);
+        Eventually.await(topic + " is live", () -> live.contains(topic));
     }
 
     private static List<Message> heardOn(Topic topic) {

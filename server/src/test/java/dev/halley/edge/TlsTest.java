@@ -18,10 +18,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
@@ -51,6 +54,28 @@ class TlsTest {
                     HttpResponse.BodyHandlers.ofString()).body());
             assertThat(polled.at("/messages/0/data").asText()).isEqualTo("over tls");
 
+            // An SSE stream behind TLS stays on its Netty channel: only the TLS handler can write its bytes.
+            HttpRequest subscribe = HttpRequest.newBuilder(URI.create(base + "/sub/channel/secure-sse"))
+                    .header("Accept", "text/event-stream").build();
+            try (Stream<String> sse = https.send(subscribe, HttpResponse.BodyHandlers.ofLines()).body()) {
+                Iterator<String> lines = sse.iterator();
+                assertThat(within10s(lines::next)).isEqualTo(":ok");
+                for (int i = 0; i < 500 && status(https, base).get("subscriptions").asInt() < 1; i++) {
+                    Thread.sleep(10);
+                }
+                https.send(HttpRequest.newBuilder(URI.create(base + "/pub/channel/secure-sse"))
+                        .POST(HttpRequest.BodyPublishers.ofString("sse over tls")).build(), HttpResponse.BodyHandlers.ofString());
+                String data = within10s(() -> {
+                    String line = lines.next();
+                    while (!line.startsWith("data:")) {
+                        line = lines.next();
+                    }
+                    return line;
+                });
+                assertThat(data).contains("sse over tls");
+                assertThat(status(https, base).at("/connections/held").asInt()).isZero();
+            }
+
             CompletableFuture<String> frame = new CompletableFuture<>();
             WebSocket ws = https.newWebSocketBuilder().buildAsync(URI.create("wss://127.0.0.1:" + s.port() + "/sub/channel/secure"),
                     new WebSocket.Listener() {
@@ -77,6 +102,16 @@ class TlsTest {
                 assertThat(new String(got, StandardCharsets.ISO_8859_1)).doesNotStartWith("HTTP/1.1 200");
             }
         }
+    }
+
+    /** Bytes that are not TLS would leave the client waiting: bound each read. */
+    private static String within10s(Supplier<String> read) throws Exception {
+        return CompletableFuture.supplyAsync(read).get(10, TimeUnit.SECONDS);
+    }
+
+    private static JsonNode status(HttpClient https, String base) throws IOException, InterruptedException {
+        return TestServer.json(https.send(HttpRequest.newBuilder(URI.create(base + "/status")).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
     }
 
     private static byte[] readUpTo(InputStream in, int n) {

@@ -1,5 +1,6 @@
 package dev.halley.jmh;
 
+import dev.halley.broker.Broker;
 import dev.halley.broker.BrokerOptions;
 import dev.halley.broker.LocalBroker;
 import dev.halley.loops.Shards;
@@ -45,7 +46,17 @@ public class MailboxBenchmark {
     public void setUp() {
         loop = new EmbeddedChannel();
         broker = new LocalBroker(new Shards(List.of(loop.eventLoop())), BrokerOptions.DEFAULTS, Clock.systemUTC());
-        broker.start(m -> { });
+        broker.start(new Broker.Listener() {
+            @Override
+            public void onMessage(Message message) {
+                // The benchmark measures storage and backlogs, not delivery.
+            }
+
+            @Override
+            public void onLive(Topic topic) {
+                // Nothing is followed.
+            }
+        });
         topics = new Topic[mailboxes];
         halfway = new MessageId[mailboxes];
         for (int i = 0; i < mailboxes; i++) {

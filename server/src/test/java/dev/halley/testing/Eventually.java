@@ -11,7 +11,12 @@ public final class Eventually {
 
     /** Polls {@code condition} every 50 ms for up to 20 s; fails naming {@code what} when it never held. */
     public static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        await(what, Duration.ofSeconds(20), condition);
+    }
+
+    /** Polls {@code condition} every 50 ms for up to {@code bound}: for what another system decides the pace of (a failover). */
+    public static void await(String what, Duration bound, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + bound.toNanos();
         while (System.nanoTime() < deadline) {
             if (condition.getAsBoolean()) {
                 return;

@@ -16,11 +16,18 @@ public final class RedisProcess implements AutoCloseable {
 
     private final Path dir;
     private final int port;
+    private final String bind;
     private Process process;
 
     public RedisProcess() throws IOException, InterruptedException {
+        this(new String[0]);
+    }
+
+    /** Listens on loopback and on {@code alsoBind} too (the host side of a test network namespace's link). */
+    public RedisProcess(String... alsoBind) throws IOException, InterruptedException {
         this.dir = Files.createTempDirectory("halley-redis");
         this.port = freePort();
+        this.bind = alsoBind.length == 0 ? "127.0.0.1" : "127.0.0.1 " + String.join(" ", alsoBind);
         start();
     }
 
@@ -45,8 +52,8 @@ public final class RedisProcess implements AutoCloseable {
     }
 
     public void start() throws IOException, InterruptedException {
-        List<String> command = List.of(redisServer(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString());
+        List<String> command = List.of(redisServer(), "--port", Integer.toString(port), "--bind", bind,
+                "--protected-mode", "no", "--save", "", "--appendonly", "no", "--dir", dir.toString());
         process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile())).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

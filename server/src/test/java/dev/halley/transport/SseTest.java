@@ -93,6 +93,7 @@ class SseTest {
              SseClient reader = SseClient.open(s.port(), "/sub/channel/flood")) {
             stalled.setReceiveBuffer();
             s.awaitSubscriptions(2);
+            s.awaitStatus("both streams held outside Netty", st -> st.at("/connections/held").asInt() == 2);
             String payload = "x".repeat(32_000);
             int published = 0;
             int read = 0;
@@ -106,6 +107,38 @@ class SseTest {
             s.publish("channel/flood", "after");
             assertThat(TestServer.json(reader.next().data()).get("data").asText()).isEqualTo("after");
             assertThat(read).isEqualTo(published);
+        }
+    }
+
+    @Test
+    void streamsLeaveNettyOnceOpenedAndStillCarryMessagesAndCountTheirClose() {
+        try (TestServer s = TestServer.start(ServerOptions.DEFAULTS.withLoops(2))) {
+            List<SseClient> streams = new ArrayList<>();
+            try {
+                for (int i = 0; i < 6; i++) {
+                    streams.add(SseClient.open(s.port(), "/sub/channel/held"));
+                }
+                s.awaitSubscriptions(6);
+                s.awaitStatus("6 streams held", st -> st.at("/connections/held").asInt() == 6);
+                String id = s.publish("channel/held", "to held sockets");
+                for (SseClient sse : streams) {
+                    assertThat(sse.next().id()).isEqualTo(id);
+                }
+                int open = TestServer.json(s.get("/status").body()).at("/connections/total").asInt();
+                streams.remove(0).close();
+                streams.remove(0).close();
+                s.awaitStatus("4 held, 2 fewer open, 4 SSE", st -> st.at("/connections/held").asInt() == 4
+                        && st.at("/connections/total").asInt() == open - 2
+                        && st.at("/connections/byTransport/sse").asInt() == 4
+                        && st.get("subscriptions").asInt() == 4);
+                String next = s.publish("channel/held", "after two left");
+                for (SseClient sse : streams) {
+                    assertThat(sse.next().id()).isEqualTo(next);
+                }
+            } finally {
+                streams.forEach(SseClient::close);
+            }
+            s.awaitStatus("none held", st -> st.at("/connections/held").asInt() == 0);
         }
     }
 
