@@ -36,29 +36,32 @@ final class ConnectionCosts {
     static final long KERNEL_BYTES_PER_SOCKET = KERNEL_BYTES_PER_LOOPBACK_PAIR / 2;
 
     /**
-     * A node's live heap per idle SSE connection: 1,632 B, {@code bench/lean-footprint --archive with}
-     * at 18,900 on commit 2955847 (main at 566ea87 merged), JDK 25 with compact headers; on
+     * A node's live heap per idle SSE connection: 767 B, {@code bench/lean-footprint --archive with}
+     * at 18,900 on commit 6f8a20f (main at c295e4f merged: SSE streams held outside Netty's
+     * channels), JDK 25 with compact headers. Before that change: 1,632 B (2955847), and on
      * de7faa2 1,614 B with the archive and 1,524 B without it in one sitting (the spread is noise).
      */
-    static final long SERVER_HEAP_BYTES_PER_CONNECTION = 1_632;
+    static final long SERVER_HEAP_BYTES_PER_CONNECTION = 767;
 
     /**
      * A {@code halley bench} process's live heap per idle SSE subscriber, the load client's side:
-     * 1,367 B, same measurement (de7faa2: 1,367 B with the archive, 1,372 B without).
+     * 1,349 B, same measurement (2955847: 1,367 B; de7faa2: 1,367 B with the archive, 1,372 B without).
      */
-    static final long CLIENT_HEAP_BYTES_PER_CONNECTION = 1_367;
+    static final long CLIENT_HEAP_BYTES_PER_CONNECTION = 1_349;
 
     /**
      * What one more lean node process costs besides its connections' heap: 58 MiB. At the peak of
      * {@code bench/million --connections 40000} (3 nodes of 13,334, archive on) a node had 76 MiB
      * private (of which the archive's written pages 19 MiB; its other 28 MiB are shared by every
-     * node) less 13,334 x 1,614 B of connections' heap, plus its share of the shared pages.
+     * node) less 13,334 x 1,614 B of connections' heap (then), plus its share of the shared pages;
+     * rounded up from ~56.5 MiB. Measured before the SSE hot-path change, which moved heap per
+     * connection, not this.
      */
     static final long NODE_PROCESS_BYTES = 58L * 1024 * 1024;
 
     /**
      * What one more lean bench process costs besides its subscribers' heap: 55 MiB, from the same
-     * run (70 MiB private, archive's written pages 12 MiB, less 13,334 x 1,367 B); the bench also
+     * run (70 MiB private, archive's written pages 12 MiB, less 13,334 x 1,367 B; rounded up from ~53 MiB); the bench also
      * publishes and keeps its delivery ledger there, which an idle bench does not (~41 MiB).
      */
     static final long BENCH_PROCESS_BYTES = 55L * 1024 * 1024;

@@ -112,11 +112,11 @@ class DoctorCommandTest {
 
         Run run = doctorOnFakeRoot("--connections", "10000");
 
-        // 10,000 x 10,295 B = 98.2 MiB; 10,000 x 1,632 B = 15.6 MiB; 10,000 x 1,367 B = 13.0 MiB; 58 + 55 MiB.
+        // 10,000 x 10,295 B = 98.2 MiB; 10,000 x 767 B = 7.3 MiB; 10,000 x 1,349 B = 12.9 MiB; 58 + 55 MiB.
         assertThat(run.exitCode()).isEqualTo(0);
         assertThat(run.out()).contains("10,000 x 10,295 B (loopback pair)").contains("= 98.2 MiB")
-                .contains("10,000 x 1,632 B (idle SSE, node)").contains("= 15.6 MiB")
-                .contains("10,000 x 1,367 B (halley bench)").contains("= 13.0 MiB")
+                .contains("10,000 x 767 B (idle SSE, node)").contains("= 7.3 MiB")
+                .contains("10,000 x 1,349 B (halley bench)").contains("= 12.9 MiB")
                 .contains("1 x 58.0 MiB + 1 x 55.0 MiB (lean)").contains("= 113.0 MiB")
                 .contains("Memory estimate for 1 server and 1 client processes");
     }
