@@ -324,7 +324,8 @@ class BenchHalleyTest {
             assertThat(c.path("everSubscribed").asLong()).isZero();
             // 4 at first, then the window halves with each timeout: a handful in 3 s, far from 200.
             assertThat(held.size()).isBetween(ConnectWindow.INITIAL, 20);
-            assertThat(c.path("attempted").asLong()).isEqualTo(held.size());
+            // A connect still in flight when the run ended may not have been accepted yet.
+            assertThat(c.path("attempted").asLong()).isBetween((long) held.size(), 20L);
         } finally {
             silent.close();
         }
