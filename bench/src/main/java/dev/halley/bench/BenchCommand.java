@@ -47,6 +47,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rate", defaultValue = "1000", description = "New connections per second (default: ${DEFAULT-VALUE}).")
     int rate;
 
+    @Option(names = "--max-pending", defaultValue = "0", description = "Connects in flight per process at most: the connect rate then"
+            + " follows the servers (grows while subscribes succeed, halves on a failure); 0 opens at --rate regardless (default: ${DEFAULT-VALUE}).")
+    int maxPending;
+
     @Option(names = "--hold", defaultValue = "10s", description = "idle: how long to hold the open connections (default: ${DEFAULT-VALUE}).")
     Duration hold;
 
@@ -181,7 +185,7 @@ public final class BenchCommand implements Callable<Integer> {
         String pub = pubUrl != null ? pubUrl
                 : pusher != null ? "http://127.0.0.1:8080" + pusher.eventsPath()
                 : fanout ? "http://127.0.0.1:8080/pub/channel/{channel}" : "http://127.0.0.1:8080/pub/client/{id}";
-        return new BenchOptions(sc, tr, http2, streamsPerConnection, insecure, connections, rate, hold, publishRate, duration, channels, ramp, sub, pub, pubMethod,
+        return new BenchOptions(sc, tr, http2, streamsPerConnection, insecure, connections, rate, maxPending, hold, publishRate, duration, channels, ramp, sub, pub, pubMethod,
                 pubBody, pubMegacomet, pusher, megacometWorkers, sources(source), procs, loops, pubConcurrency, connectTimeout, grace,
                 maxTime, serverPids, serverStatus, allowRemote, idPrefix, json, html);
     }

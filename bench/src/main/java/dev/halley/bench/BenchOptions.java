@@ -15,6 +15,7 @@ import java.util.List;
  * @param insecure with an https {@code subUrl}, trust any server certificate and host name
  * @param connections subscriber connections over all processes, 1-1,000,000
  * @param connectRate new connections per second over all processes, 1-1,000,000
+ * @param maxPending connects in flight per process at most (see {@link ConnectWindow}), 0 for no window
  * @param hold how long the idle scenario holds its connections once they are open
  * @param publishRate offered publishes per second (direct, fanout, churn), 1-1,000,000
  * @param duration how long publishing lasts (per ramp step when {@code ramp} is given)
@@ -42,7 +43,7 @@ import java.util.List;
  * @param htmlFile where to write the HTML report, or null
  */
 public record BenchOptions(Scenario scenario, BenchTransport transport, boolean http2, int streamsPerConnection,
-        boolean insecure, int connections, int connectRate, Duration hold,
+        boolean insecure, int connections, int connectRate, int maxPending, Duration hold,
         int publishRate, Duration duration, int channels, List<Integer> ramp, String subUrl, String pubUrl,
         String pubMethod, String pubBody, String pubMegacomet, PusherSigner pusherApp, int megacometWorkers, List<String> sources, int procs,
         int loops, int pubConcurrency, Duration connectTimeout, Duration grace, Duration maxTime,
@@ -58,6 +59,7 @@ public record BenchOptions(Scenario scenario, BenchTransport transport, boolean 
         serverPids = List.copyOf(serverPids);
         requireBetween("--connections", connections, 1, 1_000_000);
         requireBetween("--rate", connectRate, 1, 1_000_000);
+        requireBetween("--max-pending", maxPending, 0, 1_000_000);
         requireBetween("--publish-rate", publishRate, 1, 1_000_000);
         requireBetween("--channels", channels, 1, 100_000);
         requireBetween("--streams-per-connection", streamsPerConnection, 1, 1_000);

@@ -65,6 +65,8 @@ final class SubscriberPool {
     private final AtomicInteger standing = new AtomicInteger();
     private final AtomicInteger everReady = new AtomicInteger();
     private final AtomicInteger failedBeforeReady = new AtomicInteger();
+    /** Null without {@code --max-pending}: connects then open at the rate alone. */
+    private final ConnectWindow window;
     private volatile long startNanos;
     private final AtomicLong lastFirstSubscribeNanos = new AtomicLong();
     private final Map<FailureCause, LongAdder> failures = new EnumMap<>(FailureCause.class);
@@ -98,6 +100,7 @@ final class SubscriberPool {
             sources[i] = UrlTemplate.resolveHost("--source", options.sources().get(i), options.allowRemote());
         }
         this.subscribers = new Subscriber[count];
+        this.window = options.maxPending() > 0 ? new ConnectWindow(options.maxPending()) : null;
         boolean fanout = options.scenario() == Scenario.FANOUT;
         this.ledger = new DeliveryLedger(options.scenario().publishes() ? (int) options.offeredMessages() : 0, fanout);
         boolean epoll = Epoll.isAvailable();
@@ -125,18 +128,28 @@ final class SubscriberPool {
                 : UrlTemplate.parse("--sub-url", options.subUrl());
     }
 
-    /** Starts opening connections at this process's share of {@code --rate}; returns at once. */
+    /**
+     * Starts opening connections at this process's share of {@code --rate}, and with
+     * {@code --max-pending} no faster than the {@link ConnectWindow} lets them through; returns at once.
+     */
     void start() {
         double perSecond = (double) options.connectRate() * count / options.connections();
+        // A stall (a full window, a late tick) is not made up for later with a burst past 100 ms of the rate.
+        double burst = Math.max(1, perSecond / 10);
         long startNanos = System.nanoTime();
         this.startNanos = startNanos;
         int[] opened = {0};
+        double[] tokens = {1};
+        long[] lastNanos = {startNanos};
         opener = group.next().scheduleAtFixedRate(() -> {
             if (stopping) {
                 return;
             }
-            long due = Math.min(count, 1 + (long) (perSecond * (System.nanoTime() - startNanos) / 1e9));
-            while (opened[0] < due) {
+            long now = System.nanoTime();
+            tokens[0] = Math.min(burst, tokens[0] + perSecond * (now - lastNanos[0]) / 1e9);
+            lastNanos[0] = now;
+            while (opened[0] < count && tokens[0] >= 1 && (window == null || window.tryOpen())) {
+                tokens[0]--;
                 int i = opened[0]++;
                 Subscriber s = new Subscriber(first + i);
                 subscribers[i] = s;
@@ -212,6 +225,9 @@ final class SubscriberPool {
             long now = System.nanoTime();
             connectTime.recordValue(Histograms.clampMicros(now - s.connectStartNanos));
             lastFirstSubscribeNanos.accumulateAndGet(now, Math::max);
+            if (window != null) {
+                window.subscribed();
+            }
         }
     }
 
@@ -232,6 +248,9 @@ final class SubscriberPool {
         failures.get(cause).increment();
         if (!s.everReady) {
             failedBeforeReady.incrementAndGet();
+            if (window != null) {
+                window.failed();
+            }
         }
     }
 

@@ -284,6 +284,54 @@ class BenchHalleyTest {
     }
 
     @Test
+    void aConnectWindowSubscribesEveryConnection() {
+        JsonNode r = BenchCli.run(dir, "--scenario", "idle", "--connections", "200", "--rate", "5000", "--max-pending", "3",
+                "--hold", "0s", "--sub-url", base + "/sub/client/{id}");
+        assertThat(r.path("connections").path("everSubscribed").asLong()).isEqualTo(200);
+        assertThat(r.path("connections").path("failedTotal").asLong()).isZero();
+    }
+
+    /**
+     * A server that accepts and never answers: without a window the bench would open all 200 at
+     * its rate; with one it opens a window's worth, and after they time out one or two at a time.
+     */
+    @Test
+    void aConnectWindowStopsOpeningWhileTheServerDoesNotAnswer() throws Exception {
+        ServerSocket silent = new ServerSocket(0, 512, InetAddress.getLoopbackAddress());
+        try {
+            List<Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(silent.accept());
+                    }
+                } catch (IOException closed) {
+                    // the test is over
+                }
+            });
+            acceptor.start();
+            Path json = dir.resolve("silent.json");
+            BenchCli.Outcome o = BenchCli.execute("--scenario", "idle", "--connections", "200", "--rate", "2000",
+                    "--max-pending", "8", "--connect-timeout", "1s", "--hold", "0s", "--max-time", "3s", "--json", json.toString(),
+                    "--sub-url", "http://127.0.0.1:" + silent.getLocalPort() + "/sub/client/{id}");
+            silent.close();
+            acceptor.join(5_000);
+            for (Socket s : held) {
+                s.close();
+            }
+            assertThat(o.exitCode()).as("stderr: %s", o.err()).isIn(0, 1);
+            JsonNode c = BenchCli.JSON.readTree(Files.readString(json)).path("connections");
+            assertThat(c.path("everSubscribed").asLong()).isZero();
+            // 4 at first, then the window halves with each timeout: a handful in 3 s, far from 200.
+            assertThat(held.size()).isBetween(ConnectWindow.INITIAL, 20);
+            // A connect still in flight when the run ended may not have been accepted yet.
+            assertThat(c.path("attempted").asLong()).isBetween((long) held.size(), 20L);
+        } finally {
+            silent.close();
+        }
+    }
+
+    @Test
     void failuresAreCountedByCause() throws Exception {
         JsonNode notFound = BenchCli.run(dir, "--scenario", "idle", "--connections", "20", "--hold", "0s",
                 "--sub-url", base + "/nowhere/{id}");

@@ -29,12 +29,14 @@ record Diagnosis(Target target, MachineLimits machine, List<Finding> findings, l
     /**
      * Estimated memory of the plan, from {@link ConnectionCosts}.
      *
-     * @param jvms JVM processes counted for their baseline (servers, plus clients on this host)
+     * @param processBytes what the processes cost besides their connections' heap (servers, plus
+     *        clients on this host), at {@link ConnectionCosts#NODE_PROCESS_BYTES} and
+     *        {@link ConnectionCosts#BENCH_PROCESS_BYTES} each
      */
-    record MemoryEstimate(long kernelBytes, long serverHeapBytes, long clientHeapBytes, int jvms,
-                                 long jvmBaselineBytes, long heapPerServerBytes) {
+    record MemoryEstimate(long kernelBytes, long serverHeapBytes, long clientHeapBytes, long processBytes,
+                                 long heapPerServerBytes) {
         long totalBytes() {
-            return kernelBytes + serverHeapBytes + clientHeapBytes + jvmBaselineBytes;
+            return kernelBytes + serverHeapBytes + clientHeapBytes + processBytes;
         }
     }
 
@@ -145,9 +147,8 @@ record Diagnosis(Target target, MachineLimits machine, List<Finding> findings, l
         long kernel = n * (t.clientsOnThisHost() ? ConnectionCosts.KERNEL_BYTES_PER_LOOPBACK_PAIR : ConnectionCosts.KERNEL_BYTES_PER_SOCKET);
         long serverHeap = n * ConnectionCosts.SERVER_HEAP_BYTES_PER_CONNECTION;
         long clientHeap = t.clientsOnThisHost() ? n * ConnectionCosts.CLIENT_HEAP_BYTES_PER_CONNECTION : 0;
-        int jvms = servers + clients;
-        MemoryEstimate memory = new MemoryEstimate(kernel, serverHeap, clientHeap, jvms,
-                jvms * ConnectionCosts.JVM_BASELINE_BYTES,
+        MemoryEstimate memory = new MemoryEstimate(kernel, serverHeap, clientHeap,
+                servers * ConnectionCosts.NODE_PROCESS_BYTES + clients * ConnectionCosts.BENCH_PROCESS_BYTES,
                 ceilDiv(n, servers) * ConnectionCosts.SERVER_HEAP_BYTES_PER_CONNECTION);
         if (m.memAvailableBytes().isPresent()) {
             long available = m.memAvailableBytes().getAsLong();

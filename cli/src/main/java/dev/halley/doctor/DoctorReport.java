@@ -54,11 +54,15 @@ final class DoctorReport {
         } else {
             cost(out, "kernel", fmt(n) + " x " + fmt(ConnectionCosts.KERNEL_BYTES_PER_SOCKET) + " B (one end)", e.kernelBytes());
         }
-        cost(out, "server heap", fmt(n) + " x " + fmt(ConnectionCosts.SERVER_HEAP_BYTES_PER_CONNECTION) + " B (Netty epoll + HTTP)", e.serverHeapBytes());
+        cost(out, "server heap", fmt(n) + " x " + fmt(ConnectionCosts.SERVER_HEAP_BYTES_PER_CONNECTION) + " B (idle SSE, node)", e.serverHeapBytes());
         if (t.clientsOnThisHost()) {
-            cost(out, "client heap", fmt(n) + " x " + fmt(ConnectionCosts.CLIENT_HEAP_BYTES_PER_CONNECTION) + " B (bare NIO)", e.clientHeapBytes());
+            cost(out, "client heap", fmt(n) + " x " + fmt(ConnectionCosts.CLIENT_HEAP_BYTES_PER_CONNECTION) + " B (halley bench)", e.clientHeapBytes());
         }
-        cost(out, "JVM baselines", e.jvms() + " x " + bytes(ConnectionCosts.JVM_BASELINE_BYTES), e.jvmBaselineBytes());
+        String processes = d.serverProcesses() + " x " + bytes(ConnectionCosts.NODE_PROCESS_BYTES);
+        if (d.clientProcesses() > 0) {
+            processes += " + " + d.clientProcesses() + " x " + bytes(ConnectionCosts.BENCH_PROCESS_BYTES);
+        }
+        cost(out, "processes", processes + " (lean)", e.processBytes());
         cost(out, "total", "", e.totalBytes());
         out.printf("  connections' heap per server process: %s; give it -Xmx of at least twice that%n%n", bytes(e.heapPerServerBytes()));
 
@@ -102,10 +106,28 @@ final class DoctorReport {
             }
             out.println(".");
             out.printf("  Check that plan: halley doctor --connections %d --server-processes %d%n", n, d.serverProcesses());
+            if (d.clientProcesses() > 0 && perProcess <= ManyProcessPlan.MAX_PER_PROCESS) {
+                printManyProcessPlan(out, n, perProcess);
+            }
         } else if (!d.sysctlLines().isEmpty()) {
             out.println();
             out.println("Warnings do not block the target; the lines above remove them.");
         }
+    }
+
+    /** The same plan as {@code bench/million} runs it on one box: its process counts, flags and arguments. */
+    private static void printManyProcessPlan(PrintWriter out, long n, long perProcess) {
+        long processes = Diagnosis.ceilDiv(n, perProcess);
+        long perNode = Diagnosis.ceilDiv(n, processes);
+        String option = perProcess == ManyProcessPlan.PER_PROCESS ? "" : " --per-process " + perProcess;
+        out.println();
+        out.printf("On this box, as bench/million runs it (bench/million --connections %d%s):%n", n, option);
+        out.printf("  %d nodes x %s connections + %d benches, one redis-server, JDK 25, each role's class-data archive%n",
+                processes, fmt(perNode), processes);
+        out.printf("  node JVM:  %s%n", ManyProcessPlan.NODE_FLAGS);
+        out.printf("  node:      halley %s%n", ManyProcessPlan.NODE_ARGS);
+        out.printf("  bench JVM: %s%n", ManyProcessPlan.BENCH_FLAGS);
+        out.printf("  bench:     halley %s%n", ManyProcessPlan.BENCH_ARGS);
     }
 
     private static void row(PrintWriter out, String label, String value) {

@@ -1,6 +1,7 @@
 package dev.halley.doctor;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -87,7 +88,7 @@ class DoctorCommandTest {
                 .contains("LimitNOFILE=1001472")
                 .contains("*  hard  nofile  1001472")
                 .contains("net.ipv4.tcp_max_syn_backlog = 4096")
-                .contains("(1,000,000 / (20,000 - 1,000 reserved)): 53 server processes")
+                .contains("(1,000,000 / (20,000 - 1,100 reserved)): 53 server processes")
                 .contains("53 client processes (halley bench --procs 53)")
                 .contains("cores          2");
         assertThat(run.out()).doesNotContain("fs.nr_open = ");
@@ -100,7 +101,7 @@ class DoctorCommandTest {
         Run run = doctorOnFakeRoot("--connections", "1000000", "--server-processes", "53");
 
         assertThat(run.exitCode()).isEqualTo(0);
-        assertThat(run.out()).contains("OK       open files: 19,868 open files per server process fit under 20,000")
+        assertThat(run.out()).contains("OK       open files: 19,968 open files per server process fit under 20,000")
                 .contains("Verdict: reachable as configured.")
                 .doesNotContain("LimitNOFILE");
     }
@@ -111,12 +112,43 @@ class DoctorCommandTest {
 
         Run run = doctorOnFakeRoot("--connections", "10000");
 
-        // 10,000 x 8,400 B = 80.1 MiB; 10,000 x 2,116 B = 20.2 MiB; 10,000 x 742 B = 7.1 MiB.
+        // 10,000 x 10,295 B = 98.2 MiB; 10,000 x 767 B = 7.3 MiB; 10,000 x 1,349 B = 12.9 MiB; 58 + 55 MiB.
         assertThat(run.exitCode()).isEqualTo(0);
-        assertThat(run.out()).contains("10,000 x 8,400 B (loopback pair)").contains("= 80.1 MiB")
-                .contains("10,000 x 2,116 B (Netty epoll + HTTP)").contains("= 20.2 MiB")
-                .contains("10,000 x 742 B (bare NIO)").contains("= 7.1 MiB")
+        assertThat(run.out()).contains("10,000 x 10,295 B (loopback pair)").contains("= 98.2 MiB")
+                .contains("10,000 x 767 B (idle SSE, node)").contains("= 7.3 MiB")
+                .contains("10,000 x 1,349 B (halley bench)").contains("= 12.9 MiB")
+                .contains("1 x 58.0 MiB + 1 x 55.0 MiB (lean)").contains("= 113.0 MiB")
                 .contains("Memory estimate for 1 server and 1 client processes");
+    }
+
+    /** The plan printed for a million on this box is the one bench/million runs: its --plan on JDK 25. */
+    @Test
+    void theManyProcessPlanIsTheOneBenchMillionRuns() throws Exception {
+        Path jdk25 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
+        assumeTrue(Files.isExecutable(jdk25), "bench/million picks Temurin 25; without it its flags differ");
+        Path script = Path.of("..", "bench", "million").toAbsolutePath().normalize();
+        Process p = new ProcessBuilder("bash", script.toString(), "--connections", "1000000", "--plan", "--archive", "off",
+                "--java", jdk25.toString()).redirectErrorStream(true).start();
+        String plan = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(plan).isZero();
+        String nodeJvm = plan.lines().filter(l -> l.startsWith("bench/million: node JVM: ")).findFirst().orElseThrow()
+                .substring("bench/million: node JVM: ".length());
+        String benchJvm = plan.lines().filter(l -> l.startsWith("bench/million: bench JVM: ")).findFirst().orElseThrow()
+                .substring("bench/million: bench JVM: ".length());
+        writeSmallLimitMachine();
+
+        Run run = doctorOnFakeRoot("--connections", "1000000");
+
+        assertThat(plan).contains("1000004 connections = 53 nodes x 18868 + 53 benches")
+                .contains("'--node-args' '--loops 1 --sse-heartbeat 10m'")
+                .contains("'--bench-args' '--loops 1 --pub-concurrency 1 --max-pending 16'");
+        assertThat(run.out()).contains("bench/million --connections 1000000)")
+                .contains("53 nodes x 18,868 connections + 53 benches")
+                .contains("  node JVM:  " + nodeJvm + "\n")
+                .contains("  bench JVM: " + benchJvm + "\n")
+                .contains("  node:      halley server --loops 1 --sse-heartbeat 10m\n")
+                .contains("  bench:     halley bench --loops 1 --pub-concurrency 1 --max-pending 16\n");
     }
 
     @Test
@@ -146,7 +178,7 @@ class DoctorCommandTest {
                 .contains("BLOCKER  fs.file-max")
                 .contains("fs.file-max = ")
                 .contains("clients elsewhere")
-                .contains("2,000,000 x 4,200 B (one end)")
+                .contains("2,000,000 x 5,147 B (one end)")
                 .doesNotContain("client processes (halley bench");
     }
 
@@ -157,7 +189,7 @@ class DoctorCommandTest {
         Run run = doctorOnFakeRoot("--connections", "100000", "--per-process-fd-cap", "200000");
 
         assertThat(run.exitCode()).isEqualTo(0);
-        assertThat(run.out()).contains("101,000 open files per server process fit under 200,000");
+        assertThat(run.out()).contains("101,100 open files per server process fit under 200,000");
     }
 
     @Test
@@ -177,7 +209,7 @@ class DoctorCommandTest {
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("--connections must be between 1 and 100000000, got 0");
         assertThat(doctor("--per-process-fd-cap", "10").err())
-                .contains("--per-process-fd-cap must be 0 (auto) or more than 1000, got 10");
+                .contains("--per-process-fd-cap must be 0 (auto) or more than 1100, got 10");
     }
 
     @Test
@@ -192,7 +224,7 @@ class DoctorCommandTest {
         String shown = hard == Long.MAX_VALUE ? "unlimited" : String.format(Locale.ROOT, "%,d", hard);
         assertThat(run.out()).contains("hard " + shown).contains("This machine (read under /)");
         if (hard < 1_001_000) {
-            long processes = (1_000_000 + (hard - 1_000) - 1) / (hard - 1_000);
+            long processes = (1_000_000 + (hard - 1_100) - 1) / (hard - 1_100);
             assertThat(run.exitCode()).isEqualTo(1);
             assertThat(run.out()).contains("BLOCKER  open files: one process must hold 1,000,000 connections")
                     .contains(processes + " server processes (halley cluster)");
