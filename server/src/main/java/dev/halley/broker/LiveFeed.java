@@ -3,11 +3,16 @@ package dev.halley.broker;
 import dev.halley.message.Message;
 import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -29,6 +34,12 @@ import org.slf4j.LoggerFactory;
  * sharded channel lives on its slot's shard, beside the topic's keys, and is published from
  * the same script.
  *
+ * <p>A subscription that times out is not sent again at once: it is on the wire, and a slow Redis
+ * answers it late. Sending it anew each retry interval lengthened the queue of a Redis that was
+ * already behind, until the node's heap held nothing but timed-out commands. So a timed-out one is
+ * sent again only if its confirmation has not come after {@link #UNANSWERED_RESEND_MILLIS}, or
+ * when the connection is made again (Lettuce resubscribes only what was confirmed).
+ *
  * <p>Threading: {@link #follow} and {@link #unfollow} may be called from any thread; listener
  * calls come on Lettuce's thread of the connection, in the order Redis sent them.
  */
@@ -39,11 +50,15 @@ final class LiveFeed implements AutoCloseable {
     private static final String SUFFIX = "}:live";
     private static final long RETRY_MIN_MILLIS = 100;
     private static final long RETRY_MAX_MILLIS = 2000;
+    /** Ten command timeouts: a Redis that slow is in trouble, and a resend then costs it little. */
+    private static final long UNANSWERED_RESEND_MILLIS = 10 * RedisLink.COMMAND_TIMEOUT.toMillis();
 
     private final StatefulRedisPubSubConnection<byte[], byte[]> connection;
     private final ClientResources resources;
     private final Consumer<String> epochSeen;
     private final Set<Topic> followed = ConcurrentHashMap.newKeySet();
+    /** Followed topics whose subscription Redis confirmed on the current connection or an earlier one. */
+    private final Set<Topic> confirmed = ConcurrentHashMap.newKeySet();
     private final LongAdder received = new LongAdder();
     private volatile Broker.Listener listener;
     private volatile boolean closed;
@@ -70,10 +85,21 @@ final class LiveFeed implements AutoCloseable {
                     return;
                 }
                 if (followed.contains(topic)) {
+                    confirmed.add(topic);
                     listener.onLive(topic);
                 } else {
                     // Unfollowed while the confirmation was under way, or resubscribed by a reconnect after an unfollow that was refused.
                     connection.async().sunsubscribe(channel);
+                }
+            }
+        });
+        connection.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
+                for (Topic topic : followed) {
+                    if (!confirmed.contains(topic)) {
+                        subscribe(topic, RETRY_MIN_MILLIS);
+                    }
                 }
             }
         });
@@ -90,6 +116,7 @@ final class LiveFeed implements AutoCloseable {
 
     void unfollow(Topic topic) {
         if (followed.remove(topic)) {
+            confirmed.remove(topic);
             connection.async().sunsubscribe(channelOf(topic));
         }
     }
@@ -100,11 +127,23 @@ final class LiveFeed implements AutoCloseable {
             return;
         }
         connection.async().ssubscribe(channelOf(topic)).whenComplete((done, failure) -> {
-            if (failure != null) {
+            if (failure == null) {
+                return;
+            }
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            if (cause instanceof RedisCommandTimeoutException) {
+                resources.eventExecutorGroup().schedule(() -> resendUnanswered(topic), UNANSWERED_RESEND_MILLIS, TimeUnit.MILLISECONDS);
+            } else {
                 resources.eventExecutorGroup().schedule(() -> subscribe(topic, Math.min(RETRY_MAX_MILLIS, retryMillis * 2)),
                         retryMillis, TimeUnit.MILLISECONDS);
             }
         });
+    }
+
+    private void resendUnanswered(Topic topic) {
+        if (!confirmed.contains(topic)) {
+            subscribe(topic, RETRY_MIN_MILLIS);
+        }
     }
 
     /**
