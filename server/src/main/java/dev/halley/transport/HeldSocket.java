@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * <p>Writes are queued and written with one {@code writev} per flush, which the stream asks for
  * once per loop turn. What the kernel does not take stays queued and is written when epoll says
  * the socket is writable again; past {@code maxPendingBytes} the stream is a slow consumer
- * ({@link #isWritable}). Bytes the client sends are read and dropped; end of input or an error
- * closes the socket. Confined to its loop: every method runs on it.
+ * ({@link #isWritable}). Bytes the client sends go to the stream's {@link Reader}, or are read and
+ * dropped when it has none (SSE); end of input or an error closes the socket. Confined to its
+ * loop: every method runs on it.
  */
 final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
 
@@ -45,6 +46,16 @@ final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
 
         /** The node drains: write the stream's last words; the socket closes once they are out. */
         void drain();
+    }
+
+    /** What a stream that listens to its client (WebSocket) does with the bytes it sends. */
+    interface Reader {
+        /**
+         * Takes the bytes just read, in order. {@code bytes} is a view of the loop's shared
+         * scratch buffer, valid only during the call: what is kept must be copied. Called on the
+         * loop, never after the socket closed.
+         */
+        void read(ByteBuf bytes);
     }
 
     private static final Logger log = LoggerFactory.getLogger(HeldSocket.class);
@@ -60,6 +71,8 @@ final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
     private final int peerIpv4;
     private final InetAddress otherPeer;
     private Owner owner;
+    /** Null when what the client sends is dropped. */
+    private Reader reader;
     private IoRegistration registration;
     /** Buffers not yet (fully) written, oldest first, {@code queued} of them from index 0. */
     private ByteBuf[] queue = EMPTY;
@@ -112,10 +125,20 @@ final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
      * Called on the channel's loop.
      */
     static HeldSocket take(Channel channel, Node node, Owner owner) {
+        return take(channel, node, owner, null);
+    }
+
+    /**
+     * {@link #take(Channel, Node, Owner)}, with what the client sends from now on going to
+     * {@code reader} (null: dropped). Bytes Netty has read and not yet passed on are not moved
+     * over, so take a channel only when none can be pending.
+     */
+    static HeldSocket take(Channel channel, Node node, Owner owner, Reader reader) {
         EventLoop loop = channel.eventLoop();
         InetAddress peer = channel.remoteAddress() instanceof InetSocketAddress isa ? isa.getAddress() : null;
         HeldSocket socket = new HeldSocket(new FileDescriptor(((EpollSocketChannel) channel).fd().intValue()), loop, node, peer);
         socket.owner = owner;
+        socket.reader = reader;
         socket.loopSockets.add(socket);
         node.admin().untrack(channel);
         // The descriptor must leave Netty's epoll registration before it joins ours under the same number.
@@ -218,7 +241,7 @@ final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
         // Anything but writability (input, end of input, hang-up, error) is answered by reading:
         // epoll here is level-triggered, so an event left unread would come back at once.
         if (!closed && ops.without(EpollIoOps.EPOLLOUT).value() != 0) {
-            readAndDrop();
+            readInput();
         }
     }
 
@@ -330,9 +353,10 @@ final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
         }
     }
 
-    private void readAndDrop() {
+    /** Reads until the socket has nothing more, handing each read to the reader (if any). */
+    private void readInput() {
         try {
-            for (;;) {
+            while (!closed) {
                 int n = fd.read(loopSockets.scratch(), 0, HeldSockets.SCRATCH_BYTES);
                 if (n == 0) {
                     return;
@@ -340,6 +364,9 @@ final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
                 if (n < 0) {
                     close();
                     return;
+                }
+                if (reader != null) {
+                    reader.read(loopSockets.scratchBytes(n));
                 }
             }
         } catch (IOException e) {

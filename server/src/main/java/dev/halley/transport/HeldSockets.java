@@ -1,5 +1,7 @@
 package dev.halley.transport;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
 import io.netty.channel.unix.IovArray;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -8,7 +10,7 @@ import java.util.Arrays;
 
 /**
  * The {@link HeldSocket}s of one event loop, and what they share there: one {@code iovec} array
- * to gather writes into and one scratch buffer to drop what clients send. A node drains and counts
+ * to gather writes into and one scratch buffer to read what clients send into. A node drains and counts
  * its held sockets through these (they are in no channel group).
  *
  * <p>Confined to its loop, except {@link #size}, which {@code /status} and a drain read from
@@ -32,6 +34,8 @@ final class HeldSockets {
     private final EventLoop loop;
     private final IovArray iov = new IovArray(MAX_IOVECS);
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(SCRATCH_BYTES);
+    /** The same memory as {@link #scratch}, as a {@link ByteBuf} for readers. */
+    private final ByteBuf scratchView = Unpooled.wrappedBuffer(scratch);
     private HeldSocket[] sockets = new HeldSocket[16];
     private volatile int size;
 
@@ -109,5 +113,10 @@ final class HeldSockets {
 
     ByteBuffer scratch() {
         return scratch;
+    }
+
+    /** The first {@code length} bytes of the scratch buffer, as just read into it. */
+    ByteBuf scratchBytes(int length) {
+        return scratchView.setIndex(0, length);
     }
 }

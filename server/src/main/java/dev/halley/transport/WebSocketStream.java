@@ -8,8 +8,11 @@ import dev.halley.message.Topic;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -30,9 +33,19 @@ import java.nio.charset.StandardCharsets;
 /**
  * A WebSocket stream: JSON text frames out (one message each), subscribe/unsubscribe operations
  * in. Replaces the router once the handshake is answered.
+ *
+ * <p>A plain-text stream on epoll then leaves Netty's channel at once and goes on over a
+ * {@link HeldSocket}, reading its client's frames with a {@link ClientFrameReader}: it writes ready
+ * frames to the socket, and the socket's close ends it. Taken right after the handshake answer is
+ * flushed, before subscribing (whose backlog would be written to the channel): a client may send
+ * nothing before it has that answer (RFC 6455 section 4.1), and no read runs between the flush and
+ * its listener when the answer is written within the handshake call, so Netty holds no frame
+ * bytes of this client yet. A stream that cannot leave then (TLS, another transport, an answer the
+ * socket did not take at once) stays on its channel for good: later, Netty's decoder or aggregator
+ * may hold part of a frame that moving would lose.
  */
 final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
-        implements StreamSession.Sink, HeartbeatWheel.Stream {
+        implements StreamSession.Sink, HeartbeatWheel.Stream, HeldSocket.Owner, ClientFrameReader.Peer {
 
     /** Room for the longest frame header a server sends: two bytes and a 64-bit length. */
     private static final int MAX_FRAME_HEADER = 10;
@@ -43,10 +56,21 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
      */
     private static final SharedEncoding FRAMES = new SharedEncoding(WebSocketStream::textFrame);
 
+    private static final int FINAL_TEXT = 0x81;
+    private static final int FINAL_CLOSE = 0x88;
+    private static final int FINAL_PONG = 0x8A;
+    /** A ping with no payload, as a held stream sends it; write a {@code duplicate()}. */
+    private static final ByteBuf PING = Unpooled.unreleasableBuffer(
+            Unpooled.directBuffer(2).writeByte(0x89).writeByte(0).asReadOnly());
+
     private final Node node;
     private final StreamSession session;
     private final SubscriberTokens.Grant grant;
+    /** Null once the stream is held. */
     private ChannelHandlerContext ctx;
+    /** Null while the stream is on its Netty channel. */
+    private HeldSocket held;
+    private ClientFrameReader frames;
     private int wheelPosition = -1;
     private long lastHeardNanos;
     private boolean counted;
@@ -79,14 +103,21 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
         WebSocketStream stream = new WebSocketStream(ctx, node, grant);
         ctx.pipeline().replace(ctx.handler(), "ws", stream);
         ctx.pipeline().addBefore("ws", "ws-aggregator", new WebSocketFrameAggregator(node.limits().maxMessageBytes()));
-        handshaker.handshake(ctx.channel(), request).addListener((ChannelFutureListener) f -> {
+        ChannelFuture handshake = handshaker.handshake(ctx.channel(), request);
+        // Written whole within this call, so no read has run since the request: see the class comment.
+        boolean answeredAtOnce = handshake.isDone();
+        handshake.addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 f.channel().close();
                 return;
             }
             // The handshake answer has passed CORS on its way out; nothing needs it any more.
             HttpPipeline.dropRequestHandling(stream.ctx.pipeline());
-            stream.opened(sub);
+            EventLoop loop = stream.ctx.channel().eventLoop();
+            if (answeredAtOnce) {
+                stream.leaveNettyIfIdle();
+            }
+            stream.opened(loop, sub);
         });
     }
 
@@ -95,14 +126,26 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
         this.ctx = ctx;
     }
 
-    private void opened(SubscribeRequest sub) {
+    /** Moves onto a {@link HeldSocket} if the channel can leave Netty now. */
+    private void leaveNettyIfIdle() {
+        if (!HeldSocket.canHold(ctx.channel())) {
+            return;
+        }
+        frames = new ClientFrameReader(this, node.limits().maxMessageBytes());
+        held = HeldSocket.take(ctx.channel(), node, this, frames);
+        session.movedTo(held);
+        // The abandoned channel must not stay reachable through this handler.
+        ctx = null;
+    }
+
+    private void opened(EventLoop loop, SubscribeRequest sub) {
         node.counters().transportStarted(Transport.WEBSOCKET);
         counted = true;
         for (SubscribeRequest.TopicCursor tc : sub.topics()) {
             session.subscribe(tc.topic(), tc.cursor());
         }
         lastHeardNanos = System.nanoTime();
-        HeartbeatWheel.join(ctx.channel().eventLoop(), node.options().heartbeat(), this);
+        HeartbeatWheel.join(loop, node.options().heartbeat(), this);
     }
 
     /** Pings, and closes a peer that has not answered anything for two heartbeats: it is gone. */
@@ -111,10 +154,19 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
         long periodNanos = node.options().heartbeat().toNanos();
         if (System.nanoTime() - lastHeardNanos > 2 * periodNanos + periodNanos / 2) {
             node.counters().rejected(NodeCounters.Reject.DEAD_PEER);
-            ctx.close();
+            if (held != null) {
+                held.close();
+            } else {
+                ctx.close();
+            }
             return;
         }
-        ctx.writeAndFlush(new PingWebSocketFrame());
+        if (held != null) {
+            held.write(PING.duplicate());
+            held.flush();
+        } else {
+            ctx.writeAndFlush(new PingWebSocketFrame());
+        }
     }
 
     @Override
@@ -196,12 +248,22 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        ended();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void socketClosed() {
+        frames.release();
+        ended();
+    }
+
+    private void ended() {
         session.close();
         HeartbeatWheel.leave(this);
         if (counted) {
             node.counters().transportEnded(Transport.WEBSOCKET);
         }
-        super.channelInactive(ctx);
     }
 
     /** The node drains: close 1012 (service restart) tells the client to reconnect, elsewhere. */
@@ -212,6 +274,52 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
             return;
         }
         close(ctx, new CloseWebSocketFrame(WebSocketCloseStatus.SERVICE_RESTART));
+    }
+
+    @Override
+    public void drain() {
+        failed(WebSocketCloseStatus.SERVICE_RESTART);
+    }
+
+    @Override
+    public void text(String text) {
+        String problem = operate(text);
+        if (problem != null) {
+            held.write(heldFrame(FINAL_TEXT, Unpooled.wrappedBuffer(Envelopes.wsError(problem))));
+            held.flush();
+        }
+    }
+
+    @Override
+    public void binary() {
+        held.write(heldFrame(FINAL_TEXT, Unpooled.wrappedBuffer(Envelopes.wsError("only text frames are understood"))));
+        held.flush();
+    }
+
+    @Override
+    public void ping(ByteBuf payload) {
+        held.write(heldFrame(FINAL_PONG, payload));
+        held.flush();
+    }
+
+    @Override
+    public void heard() {
+        lastHeardNanos = System.nanoTime();
+    }
+
+    /** The client's close frame goes back as it came (RFC 6455 section 5.5.1), then the socket closes. */
+    @Override
+    public void closing(ByteBuf payload) {
+        held.write(heldFrame(FINAL_CLOSE, payload));
+        held.closeWhenFlushed();
+    }
+
+    @Override
+    public void failed(WebSocketCloseStatus status) {
+        ByteBuf code = Unpooled.buffer(2).writeShort(status.code());
+        held.write(heldFrame(FINAL_CLOSE, code));
+        code.release();
+        held.closeWhenFlushed();
     }
 
     /**
@@ -229,19 +337,41 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
 
     @Override
     public void gap(Topic topic, MessageId cursor, String eventId) {
-        ctx.write(new TextWebSocketFrame(Envelopes.gap(topic, cursor, true)));
+        String envelope = Envelopes.gap(topic, cursor, true);
+        if (held != null) {
+            held.write(heldFrame(FINAL_TEXT, Unpooled.wrappedBuffer(envelope.getBytes(StandardCharsets.UTF_8))));
+        } else {
+            ctx.write(new TextWebSocketFrame(envelope));
+        }
     }
 
     @Override
     public void message(Message message, String eventId) {
-        ctx.write(FRAMES.retainedFor(message));
+        if (held != null) {
+            held.write(FRAMES.retainedFor(message));
+        } else {
+            ctx.write(FRAMES.retainedFor(message));
+        }
     }
 
     /** A final, unmasked text frame (RFC 6455 section 5.2) carrying the message's envelope. */
     private static ByteBuf textFrame(Message m) {
-        ByteBuf frame = ByteBufAllocator.DEFAULT.buffer(MAX_FRAME_HEADER + m.json().length + 96);
+        ByteBuf frame = ByteBufAllocator.DEFAULT.directBuffer(MAX_FRAME_HEADER + m.json().length + 96);
         frame.writerIndex(MAX_FRAME_HEADER);
         Envelopes.writeMessage(frame, m, true);
+        return framed(frame, FINAL_TEXT);
+    }
+
+    /** One unmasked frame with {@code payload} (not released here), in native memory for {@code writev}. */
+    private static ByteBuf heldFrame(int firstByte, ByteBuf payload) {
+        ByteBuf frame = ByteBufAllocator.DEFAULT.directBuffer(MAX_FRAME_HEADER + payload.readableBytes());
+        frame.writerIndex(MAX_FRAME_HEADER);
+        frame.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
+        return framed(frame, firstByte);
+    }
+
+    /** Puts the header in front of the payload written after {@link #MAX_FRAME_HEADER} bytes of room. */
+    private static ByteBuf framed(ByteBuf frame, int firstByte) {
         int length = frame.writerIndex() - MAX_FRAME_HEADER;
         int start;
         if (length < 126) {
@@ -256,13 +386,17 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
             frame.setByte(1, 127);
             frame.setLong(2, length);
         }
-        frame.setByte(start, 0x81);
+        frame.setByte(start, firstByte);
         return frame.readerIndex(start);
     }
 
     @Override
     public void flush() {
-        ctx.flush();
+        if (held != null) {
+            held.flush();
+        } else {
+            ctx.flush();
+        }
     }
 
     @Override

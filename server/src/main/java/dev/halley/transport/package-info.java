@@ -5,9 +5,10 @@
  * subscriptions to long-poll, Server-Sent Events or WebSocket according to the request's headers,
  * or to MegaComet's {@code /{id}.js}; MegaComet's manager protocol is decoded and published here too.
  * A stream that takes a connection over keeps only what it writes with (an SSE stream drops the
- * whole HTTP codec and writes ready chunks; a plain-text SSE stream on epoll then leaves Netty's
- * channel altogether and goes on over a {@link dev.halley.transport.HeldSocket}, its bare file
- * descriptor registered with the same loop), receives deliveries from other loops through its
+ * whole HTTP codec and writes ready chunks; a plain-text SSE or WebSocket stream on epoll then
+ * leaves Netty's channel altogether and goes on over a {@link dev.halley.transport.HeldSocket}, its
+ * bare file descriptor registered with the same loop, a WebSocket's client frames read there by a
+ * {@link dev.halley.transport.ClientFrameReader}), receives deliveries from other loops through its
  * loop's {@link dev.halley.transport.LoopOutbox}, flushed once per turn, and beats on its loop's
  * {@link dev.halley.transport.HeartbeatWheel}. {@link dev.halley.transport.HttpPipeline} owns the
  * names of a connection's handlers and the listener roles; {@link dev.halley.transport.Node} is what

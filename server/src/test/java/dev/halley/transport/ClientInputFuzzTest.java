@@ -15,6 +15,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -96,6 +97,67 @@ class ClientInputFuzzTest {
         ch.checkException();
         ch.finishAndReleaseAll();
         settle(HUB_LOOP);
+    }
+
+    /**
+     * A held WebSocket's frame reader, fed the input in reads of {@code 1 + first byte} bytes: it
+     * never throws, reports nothing past the message limit, and reports nothing after a close
+     * frame or a failure.
+     */
+    @FuzzTest(maxDuration = "30s")
+    void heldWebSocketFramesAreObeyedOrRefused(byte[] input) {
+        if (input.length == 0) {
+            return;
+        }
+        int readBytes = 1 + (input[0] & 0xFF);
+        FrameEvents events = new FrameEvents();
+        ClientFrameReader reader = new ClientFrameReader(events, 2048);
+        for (int at = 1; at < input.length && !events.ended; at += readBytes) {
+            ByteBuf read = Unpooled.copiedBuffer(input, at, Math.min(readBytes, input.length - at));
+            reader.read(read);
+            read.release();
+        }
+        reader.release();
+    }
+
+    /** What a frame reader reported, checked as it arrives. */
+    private static final class FrameEvents implements ClientFrameReader.Peer {
+        boolean ended;
+
+        @Override
+        public void text(String text) {
+            assertThat(ended).isFalse();
+            assertThat(text.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(2048);
+        }
+
+        @Override
+        public void binary() {
+            assertThat(ended).isFalse();
+        }
+
+        @Override
+        public void ping(ByteBuf payload) {
+            assertThat(ended).isFalse();
+            assertThat(payload.readableBytes()).isLessThanOrEqualTo(125);
+        }
+
+        @Override
+        public void heard() {
+            assertThat(ended).isFalse();
+        }
+
+        @Override
+        public void closing(ByteBuf payload) {
+            assertThat(ended).isFalse();
+            assertThat(payload.readableBytes()).isNotEqualTo(1).isLessThanOrEqualTo(125);
+            ended = true;
+        }
+
+        @Override
+        public void failed(WebSocketCloseStatus status) {
+            assertThat(ended).isFalse();
+            ended = true;
+        }
     }
 
     @FuzzTest(maxDuration = "30s")

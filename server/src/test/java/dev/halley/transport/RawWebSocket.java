@@ -16,8 +16,11 @@ import java.nio.charset.StandardCharsets;
 final class RawWebSocket implements AutoCloseable {
 
     static final int TEXT = 0x1;
+    static final int BINARY = 0x2;
     static final int CONTINUATION = 0x0;
     static final int CLOSE = 0x8;
+    static final int PING = 0x9;
+    static final int PONG = 0xA;
 
     /** One frame from the server. */
     record Frame(int opcode, byte[] payload) {
@@ -58,17 +61,42 @@ final class RawWebSocket implements AutoCloseable {
         return ws;
     }
 
-    /** Sends one masked frame, as a client must (RFC 6455 section 5.3); payloads here stay under 126 bytes. */
+    /** Sends one masked frame, as a client must (RFC 6455 section 5.3). */
     void send(int opcode, boolean fin, byte[] payload) throws IOException {
+        out.write(frame(opcode, fin, payload));
+    }
+
+    /** Sends bytes as they are: several frames at once, or a frame broken by hand. */
+    void sendRaw(byte[] bytes) throws IOException {
+        out.write(bytes);
+    }
+
+    /** Sends {@code bytes} one at a time, each in a write of its own. */
+    void sendByteAtATime(byte[] bytes) throws IOException {
+        socket.setTcpNoDelay(true);
+        for (byte b : bytes) {
+            out.write(b);
+            out.flush();
+        }
+    }
+
+    /** One masked client frame; payloads up to 64 KiB. */
+    static byte[] frame(int opcode, boolean fin, byte[] payload) {
         byte[] mask = {0x1f, 0x2e, 0x3d, 0x4c};
         ByteArrayOutputStream frame = new ByteArrayOutputStream();
         frame.write((fin ? 0x80 : 0) | opcode);
-        frame.write(0x80 | payload.length);
-        frame.write(mask);
+        if (payload.length < 126) {
+            frame.write(0x80 | payload.length);
+        } else {
+            frame.write(0x80 | 126);
+            frame.write(payload.length >>> 8);
+            frame.write(payload.length & 0xFF);
+        }
+        frame.write(mask, 0, 4);
         for (int i = 0; i < payload.length; i++) {
             frame.write(payload[i] ^ mask[i % 4]);
         }
-        out.write(frame.toByteArray());
+        return frame.toByteArray();
     }
 
     void sendText(String text) throws IOException {
