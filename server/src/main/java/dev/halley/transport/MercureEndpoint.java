@@ -111,9 +111,7 @@ final class MercureEndpoint {
                     keepAlive, NodeCounters.Reject.FORBIDDEN);
             return;
         }
-        ctx.channel().config().setAutoRead(false);
         node.hub().publish(UPDATES, update.toJson()).whenComplete((stored, failure) -> ctx.executor().execute(() -> {
-            ctx.channel().config().setAutoRead(true);
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
                 log.warn("event=mercure_publish_failed cause={}", cause.toString());
