@@ -48,7 +48,7 @@ public final class HttpPipeline {
      * Makes the connection HTTP/2 from handler {@code after} on: the frame codec with the node's
      * limits (streams, header list size, resets), the multiplexer whose every stream gets
      * {@link ChunkFrames}, an HTTP/1-style codec and the same request handlers as an HTTP/1.1
-     * connection, and the {@link Http2Guard}. The HTTP/1.1 handlers the edge added are removed.
+     * connection, and the {@link Http2Guard}, which also bounds the bytes all streams queue. The HTTP/1.1 handlers the edge added are removed.
      */
     public static void switchToHttp2(ChannelPipeline p, String after, Node node, Role role, long idleWithoutStreamsNanos) {
         for (String name : new String[] {PIPELINED, HEAD_TIMEOUT, AGGREGATOR, CORS, ROUTER}) {
@@ -74,7 +74,7 @@ public final class HttpPipeline {
                 // A stream is held to the same unsent-bytes limit as a connection.
                 stream.config().setWriteBufferWaterMark(stream.parent().config().getWriteBufferWaterMark());
                 ChannelPipeline sp = stream.pipeline();
-                sp.addLast(ChunkFrames.NAME, new ChunkFrames());
+                sp.addLast(ChunkFrames.NAME, new ChunkFrames(guard));
                 sp.addLast(CODEC, new Http2StreamFrameToHttpObjectCodec(true));
                 // One request per stream: nothing to keep in order, so no PipelinedRequests.
                 addRequestReaders(sp, node, role);
