@@ -2,6 +2,7 @@ package dev.halley.transport;
 
 import dev.halley.auth.PublishGuard;
 import dev.halley.auth.SubscriberTokens;
+import dev.halley.auth.TokenRejected;
 import dev.halley.message.Topic;
 import dev.halley.pusher.PusherGateway;
 import io.netty.channel.ChannelHandlerContext;
@@ -320,7 +321,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         try {
             return node.subscriberTokens().verify(token, System.currentTimeMillis());
-        } catch (SubscriberTokens.Rejected e) {
+        } catch (TokenRejected e) {
             refuse(ctx, HttpResponseStatus.UNAUTHORIZED, e.getMessage(), keepAlive, NodeCounters.Reject.UNAUTHORIZED);
             return null;
         }
