@@ -166,6 +166,10 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--h2-max-streams", defaultValue = "128", description = "Concurrent HTTP/2 streams per connection; more are refused (default: ${DEFAULT-VALUE}).")
     int h2MaxStreams;
 
+    @Option(names = "--h2-max-pending-bytes", defaultValue = "8388608",
+            description = "Unsent bytes one HTTP/2 connection may hold over all its streams before it is closed as a slow consumer (default: ${DEFAULT-VALUE}).")
+    int h2MaxPendingBytes;
+
     @Option(names = "--mercure-publisher-key", paramLabel = "KEY",
             description = "Serve the Mercure hub at /.well-known/mercure; publishers' JWTs are HS256 with this key (at least 32 bytes). Default: off.")
     String mercurePublisherKey;
@@ -287,7 +291,8 @@ final class ServerCommand implements Callable<Integer> {
         MegaCometOptions mc = new MegaCometOptions(megacomet, ports(megacometWorkerPorts), megacometManagerPort);
         int loopCount = loops == 0 ? Runtime.getRuntime().availableProcessors() : loops;
         return new ServerOptions(bind, port, loopCount, mode, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout,
-                mc, broker, security(), Http2Options.DEFAULTS.withEnabled(http2).withMaxConcurrentStreams(h2MaxStreams),
+                mc, broker, security(), Http2Options.DEFAULTS.withEnabled(http2).withMaxConcurrentStreams(h2MaxStreams)
+                        .withMaxPendingBytesPerConnection(h2MaxPendingBytes),
                 new MercureOptions(mercurePublisherKey, mercureSubscriberKey, mercureAnonymous));
     }
 

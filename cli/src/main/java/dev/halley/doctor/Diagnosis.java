@@ -32,11 +32,12 @@ record Diagnosis(Target target, MachineLimits machine, List<Finding> findings, l
      * @param processBytes what the processes cost besides their connections' heap (servers, plus
      *        clients on this host), at {@link ConnectionCosts#NODE_PROCESS_BYTES} and
      *        {@link ConnectionCosts#BENCH_PROCESS_BYTES} each
+     * @param redisBytes the one redis-server several nodes share ({@link ConnectionCosts#REDIS_BYTES}); 0 for one node
      */
-    record MemoryEstimate(long kernelBytes, long serverHeapBytes, long clientHeapBytes, long processBytes,
+    record MemoryEstimate(long kernelBytes, long serverHeapBytes, long clientHeapBytes, long processBytes, long redisBytes,
                                  long heapPerServerBytes) {
         long totalBytes() {
-            return kernelBytes + serverHeapBytes + clientHeapBytes + processBytes;
+            return kernelBytes + serverHeapBytes + clientHeapBytes + processBytes + redisBytes;
         }
     }
 
@@ -145,11 +146,14 @@ record Diagnosis(Target target, MachineLimits machine, List<Finding> findings, l
         }
 
         long kernel = n * (t.clientsOnThisHost() ? ConnectionCosts.KERNEL_BYTES_PER_LOOPBACK_PAIR : ConnectionCosts.KERNEL_BYTES_PER_SOCKET);
-        long serverHeap = n * ConnectionCosts.SERVER_HEAP_BYTES_PER_CONNECTION;
+        long heapPerConnection = t.transport().heapBytesPerConnection;
+        long serverHeap = n * heapPerConnection;
         long clientHeap = t.clientsOnThisHost() ? n * ConnectionCosts.CLIENT_HEAP_BYTES_PER_CONNECTION : 0;
+        // Nodes of a cluster share one redis-server, as in bench/million; one node needs none.
+        long redis = servers > 1 ? ConnectionCosts.REDIS_BYTES : 0;
         MemoryEstimate memory = new MemoryEstimate(kernel, serverHeap, clientHeap,
-                servers * ConnectionCosts.NODE_PROCESS_BYTES + clients * ConnectionCosts.BENCH_PROCESS_BYTES,
-                ceilDiv(n, servers) * ConnectionCosts.SERVER_HEAP_BYTES_PER_CONNECTION);
+                servers * ConnectionCosts.NODE_PROCESS_BYTES + clients * ConnectionCosts.BENCH_PROCESS_BYTES, redis,
+                ceilDiv(n, servers) * heapPerConnection);
         if (m.memAvailableBytes().isPresent()) {
             long available = m.memAvailableBytes().getAsLong();
             if (memory.totalBytes() > available) {

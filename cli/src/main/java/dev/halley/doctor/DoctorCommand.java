@@ -35,6 +35,10 @@ public final class DoctorCommand implements Callable<Integer> {
             description = "Clients run on this machine too, over loopback (default); --no-local-clients when they are elsewhere.")
     boolean localClients;
 
+    @Option(names = "--transport", defaultValue = "sse", paramLabel = "sse|websocket|long-poll",
+            description = "What the connections are: idle SSE streams, WebSockets or held long-polls (default: ${DEFAULT-VALUE}).")
+    String transport;
+
     @Option(names = "--root", defaultValue = "/", paramLabel = "DIR", description = "Read proc/ under this directory instead of / (default: ${DEFAULT-VALUE}).")
     Path root;
 
@@ -42,7 +46,7 @@ public final class DoctorCommand implements Callable<Integer> {
     public Integer call() {
         Target target;
         try {
-            target = new Target(connections, serverProcesses, perProcessFdCap, localClients);
+            target = new Target(connections, serverProcesses, perProcessFdCap, localClients, ConnectionCosts.Transport.of(transport));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

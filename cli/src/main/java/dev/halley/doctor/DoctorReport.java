@@ -54,7 +54,8 @@ final class DoctorReport {
         } else {
             cost(out, "kernel", fmt(n) + " x " + fmt(ConnectionCosts.KERNEL_BYTES_PER_SOCKET) + " B (one end)", e.kernelBytes());
         }
-        cost(out, "server heap", fmt(n) + " x " + fmt(ConnectionCosts.SERVER_HEAP_BYTES_PER_CONNECTION) + " B (idle SSE, node)", e.serverHeapBytes());
+        cost(out, "server heap", fmt(n) + " x " + fmt(t.transport().heapBytesPerConnection) + " B (idle " + t.transport().option
+                + ", node)", e.serverHeapBytes());
         if (t.clientsOnThisHost()) {
             cost(out, "client heap", fmt(n) + " x " + fmt(ConnectionCosts.CLIENT_HEAP_BYTES_PER_CONNECTION) + " B (halley bench)", e.clientHeapBytes());
         }
@@ -63,6 +64,9 @@ final class DoctorReport {
             processes += " + " + d.clientProcesses() + " x " + bytes(ConnectionCosts.BENCH_PROCESS_BYTES);
         }
         cost(out, "processes", processes + " (lean)", e.processBytes());
+        if (e.redisBytes() > 0) {
+            cost(out, "redis-server", "1 x " + bytes(ConnectionCosts.REDIS_BYTES) + " (shared by the nodes)", e.redisBytes());
+        }
         cost(out, "total", "", e.totalBytes());
         out.printf("  connections' heap per server process: %s; give it -Xmx of at least twice that%n%n", bytes(e.heapPerServerBytes()));
 

@@ -1,5 +1,7 @@
 package dev.halley.doctor;
 
+import java.util.Objects;
+
 /**
  * What the operator wants to reach.
  *
@@ -8,10 +10,13 @@ package dev.halley.doctor;
  * @param perProcessFdCap open files a process may have; 0 means this machine's hard limit
  * @param clientsOnThisHost whether the clients run on this machine too (a loopback test), so
  *        their sockets, ports and memory count here as well
+ * @param transport what the connections are, which sets a node's heap per connection
  */
-record Target(long connections, int serverProcesses, long perProcessFdCap, boolean clientsOnThisHost) {
+record Target(long connections, int serverProcesses, long perProcessFdCap, boolean clientsOnThisHost,
+              ConnectionCosts.Transport transport) {
 
     Target {
+        Objects.requireNonNull(transport, "transport");
         if (connections < 1 || connections > 100_000_000) {
             throw new IllegalArgumentException("--connections must be between 1 and 100000000, got " + connections);
         }

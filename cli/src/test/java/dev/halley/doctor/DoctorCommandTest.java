@@ -112,13 +112,47 @@ class DoctorCommandTest {
 
         Run run = doctorOnFakeRoot("--connections", "10000");
 
-        // 10,000 x 10,295 B = 98.2 MiB; 10,000 x 767 B = 7.3 MiB; 10,000 x 1,349 B = 12.9 MiB; 58 + 55 MiB.
+        // 10,000 x 10,286 B = 98.1 MiB; 10,000 x 554 B = 5.3 MiB; 10,000 x 1,349 B = 12.9 MiB;
+        // a node: 74 MiB PSS less 18,519 x 554 B = 64.2 MiB; a bench: 78 MiB less 18,519 x 1,349 B = 54.2 MiB.
         assertThat(run.exitCode()).isEqualTo(0);
-        assertThat(run.out()).contains("10,000 x 10,295 B (loopback pair)").contains("= 98.2 MiB")
-                .contains("10,000 x 767 B (idle SSE, node)").contains("= 7.3 MiB")
+        assertThat(run.out()).contains("10,000 x 10,286 B (loopback pair)").contains("= 98.1 MiB")
+                .contains("10,000 x 554 B (idle sse, node)").contains("= 5.3 MiB")
                 .contains("10,000 x 1,349 B (halley bench)").contains("= 12.9 MiB")
-                .contains("1 x 58.0 MiB + 1 x 55.0 MiB (lean)").contains("= 113.0 MiB")
-                .contains("Memory estimate for 1 server and 1 client processes");
+                .contains("1 x 64.2 MiB + 1 x 54.2 MiB (lean)").contains("= 118.4 MiB")
+                .contains("= 234.6 MiB")
+                .contains("Memory estimate for 1 server and 1 client processes")
+                .doesNotContain("redis-server");
+    }
+
+    /**
+     * The run the costs were measured in (docs/PERFORMANCE.md, "500,000 concurrent SSE subscribers
+     * on this box"): the doctor plans its processes and estimates what was measured at its peak,
+     * sum PSS 1,993 MiB (nodes) + 2,106 MiB (benches) + redis 133 MiB + slab 4,905 MiB = 8.9 GiB.
+     */
+    @Test
+    void theMeasuredRunIsPlannedAndEstimatedAsItWasMeasured() throws IOException {
+        writeSmallLimitMachine();
+
+        Run run = doctorOnFakeRoot("--connections", "500000");
+
+        assertThat(run.out()).contains("Memory estimate for 27 server and 27 client processes")
+                .contains("27 nodes x 18,519 connections + 27 benches, one redis-server")
+                .contains("27 x 64.2 MiB + 27 x 54.2 MiB (lean)")
+                .contains("redis-server   1 x 133.0 MiB (shared by the nodes)")
+                .contains("total                                                       = 8.9 GiB");
+    }
+
+    @Test
+    void theTransportSetsTheNodesHeapPerConnection() throws IOException {
+        writeSmallLimitMachine();
+
+        assertThat(doctorOnFakeRoot("--connections", "10000", "--transport", "websocket").out())
+                .contains("10,000 x 2,094 B (idle websocket, node)").contains("= 20.0 MiB");
+        assertThat(doctorOnFakeRoot("--connections", "10000", "--transport", "long-poll").out())
+                .contains("10,000 x 2,696 B (idle long-poll, node)").contains("= 25.7 MiB");
+        Run bad = doctorOnFakeRoot("--transport", "comet");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).contains("--transport must be sse, websocket or long-poll, got comet");
     }
 
     /** The plan printed for a million on this box is the one bench/million runs: its --plan on JDK 25. */
@@ -178,7 +212,7 @@ class DoctorCommandTest {
                 .contains("BLOCKER  fs.file-max")
                 .contains("fs.file-max = ")
                 .contains("clients elsewhere")
-                .contains("2,000,000 x 5,147 B (one end)")
+                .contains("2,000,000 x 5,143 B (one end)")
                 .doesNotContain("client processes (halley bench");
     }
 

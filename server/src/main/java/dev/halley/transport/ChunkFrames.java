@@ -13,11 +13,19 @@ import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
  * alike. The last chunk ends the stream (Netty's flow controller may merge it into the DATA frame
  * before, so a client sees END_STREAM on that one). Anything else (HTTP/2 frames the codec made) passes.
  *
- * <p>A written buffer holds whole chunks only: every writer builds them with {@link Chunks}.
+ * <p>A written buffer holds whole chunks only: every writer builds them with {@link Chunks}. Its
+ * bytes count toward the connection's unsent bytes ({@link Http2Guard#queued}) until the write
+ * completes: the DATA frames have reached the socket, or failed with their stream.
  */
 final class ChunkFrames extends ChannelOutboundHandlerAdapter {
 
     static final String NAME = "chunk-frames";
+
+    private final Http2Guard connection;
+
+    ChunkFrames(Http2Guard connection) {
+        this.connection = connection;
+    }
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
@@ -31,6 +39,10 @@ final class ChunkFrames extends ChannelOutboundHandlerAdapter {
                 promise.trySuccess();
                 return;
             }
+            int bytes = chunks.readableBytes();
+            promise = promise.unvoid();
+            promise.addListener(f -> connection.sent(bytes));
+            connection.queued(bytes);
             while (chunks.isReadable()) {
                 int size = chunkSize(chunks);
                 if (size == 0) {

@@ -23,6 +23,15 @@ import org.slf4j.LoggerFactory;
  * holds no stream for {@code --header-timeout} (HTTP/2's slowloris), and on drain passes the
  * drain to every open stream, then closes gracefully (GOAWAY, and the streams finish).
  *
+ * <p>It also bounds what the connection's streams have queued and not yet sent ({@link #queued},
+ * counted by {@link ChunkFrames}): past {@code maxPendingBytesPerConnection} the connection is a
+ * slow consumer, counted and logged as an HTTP/1.1 one is, and closed at once after a GOAWAY.
+ * The whole connection goes rather than some of its streams because its bytes pile up past the
+ * per-stream bound only when it does not drain as a whole (the socket, or the connection's
+ * flow-control window, which every stream shares): cutting streams one by one would end them
+ * all anyway, each after queueing more, while the client that reconnects resumes every stream
+ * from its cursor, as after an HTTP/1.1 cut.
+ *
  * <p>Confined to the connection's loop, which its streams share.
  */
 final class Http2Guard extends ChannelInboundHandlerAdapter {
@@ -38,6 +47,9 @@ final class Http2Guard extends ChannelInboundHandlerAdapter {
     private int controlFrames;
     private final long idleWithoutStreamsNanos;
     private ScheduledFuture<?> idleTimer;
+    /** Bytes the streams have written that have not reached the socket yet. */
+    private long pendingBytes;
+    private boolean cutOff;
 
     Http2Guard(Node node, long idleWithoutStreamsNanos) {
         this.node = node;
@@ -67,6 +79,28 @@ final class Http2Guard extends ChannelInboundHandlerAdapter {
                 armIdle();
             }
         });
+    }
+
+    /** A stream wrote {@code bytes}; closes the connection if that puts it past its bound. */
+    void queued(int bytes) {
+        pendingBytes += bytes;
+        if (pendingBytes > options.maxPendingBytesPerConnection() && !cutOff) {
+            cutOff = true;
+            node.counters().rejected(NodeCounters.Reject.SLOW_CONSUMER);
+            log.debug("event=slow_consumer remote={} pending_bytes_over={} scope=h2_connection", ctx.channel().remoteAddress(),
+                    options.maxPendingBytesPerConnection());
+            // In a task of its own: this runs inside a stream's write, which closing its connection would pull away.
+            ctx.executor().execute(() -> {
+                ctx.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.ENHANCE_YOUR_CALM));
+                // Closed from before the codec: the codec's own close would wait for the streams, which do not drain.
+                ctx.pipeline().context(HttpPipeline.H2_CODEC).close();
+            });
+        }
+    }
+
+    /** {@code bytes} a stream wrote have been sent, or dropped with their stream. */
+    void sent(int bytes) {
+        pendingBytes -= bytes;
     }
 
     @Override

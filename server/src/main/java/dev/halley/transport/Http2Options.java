@@ -15,17 +15,26 @@ import java.util.Objects;
  * @param maxControlFramesPerWindow PINGs and SETTINGS a client may send within {@code abuseWindow}
  *     before the connection is closed (a control-frame flood)
  * @param abuseWindow the window the two counts above are taken over
+ * @param maxPendingBytesPerConnection unsent stream bytes one connection may hold over all its
+ *     streams; past it the connection is a slow consumer and is closed (GOAWAY). Each stream is
+ *     also held to {@code --max-outbound-bytes}, but that alone lets one connection queue
+ *     streams &times; that
  */
 public record Http2Options(boolean enabled, int maxConcurrentStreams, int maxResetsPerWindow, int maxControlFramesPerWindow,
-                           Duration abuseWindow) {
+                           Duration abuseWindow, int maxPendingBytesPerConnection) {
 
-    public static final Http2Options DEFAULTS = new Http2Options(true, 128, 200, 200, Duration.ofSeconds(10));
-    public static final Http2Options OFF = new Http2Options(false, 128, 200, 200, Duration.ofSeconds(10));
+    /** 8 MiB: eight HTTP/1.1 connections' worth ({@code --max-outbound-bytes}) for up to 128 streams. */
+    private static final int DEFAULT_MAX_PENDING_BYTES_PER_CONNECTION = 8 * 1024 * 1024;
+
+    public static final Http2Options DEFAULTS = new Http2Options(true, 128, 200, 200, Duration.ofSeconds(10),
+            DEFAULT_MAX_PENDING_BYTES_PER_CONNECTION);
+    public static final Http2Options OFF = DEFAULTS.withEnabled(false);
 
     public Http2Options {
         Limits.requireBetween("--h2-max-streams", maxConcurrentStreams, 1, 10_000);
         Limits.requireBetween("HTTP/2 max resets per window", maxResetsPerWindow, 1, 1_000_000);
         Limits.requireBetween("HTTP/2 max control frames per window", maxControlFramesPerWindow, 1, 1_000_000);
+        Limits.requireBetween("--h2-max-pending-bytes", maxPendingBytesPerConnection, 1024, 1024 * 1024 * 1024);
         Objects.requireNonNull(abuseWindow, "abuseWindow");
         if (abuseWindow.toSeconds() < 1 || abuseWindow.toSeconds() > 3600) {
             throw new IllegalArgumentException("the HTTP/2 abuse window must be between 1s and 1h, got " + Durations.format(abuseWindow));
@@ -33,10 +42,15 @@ public record Http2Options(boolean enabled, int maxConcurrentStreams, int maxRes
     }
 
     public Http2Options withMaxConcurrentStreams(int n) {
-        return new Http2Options(enabled, n, maxResetsPerWindow, maxControlFramesPerWindow, abuseWindow);
+        return new Http2Options(enabled, n, maxResetsPerWindow, maxControlFramesPerWindow, abuseWindow, maxPendingBytesPerConnection);
     }
 
     public Http2Options withEnabled(boolean on) {
-        return new Http2Options(on, maxConcurrentStreams, maxResetsPerWindow, maxControlFramesPerWindow, abuseWindow);
+        return new Http2Options(on, maxConcurrentStreams, maxResetsPerWindow, maxControlFramesPerWindow, abuseWindow,
+                maxPendingBytesPerConnection);
+    }
+
+    public Http2Options withMaxPendingBytesPerConnection(int bytes) {
+        return new Http2Options(enabled, maxConcurrentStreams, maxResetsPerWindow, maxControlFramesPerWindow, abuseWindow, bytes);
     }
 }

@@ -32,6 +32,7 @@ public final class HttpPipeline {
     public static final String CODEC = "http";
     /** The edge's request-head timeout; removed when a connection becomes a stream. */
     public static final String HEAD_TIMEOUT = "head-timeout";
+    static final String PIPELINED = "pipelined";
     static final String AGGREGATOR = "aggregator";
     static final String CORS = "cors";
     static final String ROUTER = "router";
@@ -47,10 +48,10 @@ public final class HttpPipeline {
      * Makes the connection HTTP/2 from handler {@code after} on: the frame codec with the node's
      * limits (streams, header list size, resets), the multiplexer whose every stream gets
      * {@link ChunkFrames}, an HTTP/1-style codec and the same request handlers as an HTTP/1.1
-     * connection, and the {@link Http2Guard}. The HTTP/1.1 handlers the edge added are removed.
+     * connection, and the {@link Http2Guard}, which also bounds the bytes all streams queue. The HTTP/1.1 handlers the edge added are removed.
      */
     public static void switchToHttp2(ChannelPipeline p, String after, Node node, Role role, long idleWithoutStreamsNanos) {
-        for (String name : new String[] {HEAD_TIMEOUT, AGGREGATOR, CORS, ROUTER}) {
+        for (String name : new String[] {PIPELINED, HEAD_TIMEOUT, AGGREGATOR, CORS, ROUTER}) {
             if (p.get(name) != null) {
                 p.remove(name);
             }
@@ -73,16 +74,31 @@ public final class HttpPipeline {
                 // A stream is held to the same unsent-bytes limit as a connection.
                 stream.config().setWriteBufferWaterMark(stream.parent().config().getWriteBufferWaterMark());
                 ChannelPipeline sp = stream.pipeline();
-                sp.addLast(ChunkFrames.NAME, new ChunkFrames());
+                sp.addLast(ChunkFrames.NAME, new ChunkFrames(guard));
                 sp.addLast(CODEC, new Http2StreamFrameToHttpObjectCodec(true));
-                addRequestHandlers(sp, node, role);
+                // One request per stream: nothing to keep in order, so no PipelinedRequests.
+                addRequestReaders(sp, node, role);
             }
         }));
         p.addAfter(H2_MULTIPLEX, Http2Guard.NAME, guard);
     }
 
-    /** Adds what reads whole requests and routes them (aggregator, CORS, router) after the edge's codec. */
+    /**
+     * Adds what keeps answers in request order, reads whole requests and routes them (pipelined
+     * requests, aggregator, CORS, router) after the edge's HTTP/1.1 codec. {@link PipelinedRequests}
+     * goes before the edge's head timeout when there is one, so that the timeout sees a waiting
+     * request's head only once it goes on.
+     */
     public static void addRequestHandlers(ChannelPipeline p, Node node, Role role) {
+        if (p.get(HEAD_TIMEOUT) != null) {
+            p.addBefore(HEAD_TIMEOUT, PIPELINED, new PipelinedRequests());
+        } else {
+            p.addLast(PIPELINED, new PipelinedRequests());
+        }
+        addRequestReaders(p, node, role);
+    }
+
+    private static void addRequestReaders(ChannelPipeline p, Node node, Role role) {
         p.addLast(AGGREGATOR, new HttpObjectAggregator(node.limits().maxMessageBytes()));
         p.addLast(CORS, new CrossOrigin(node.origins()));
         p.addLast(ROUTER, new RequestRouter(node, role));
@@ -90,10 +106,14 @@ public final class HttpPipeline {
 
     /**
      * Removes what only reading requests needs, once a connection has become a stream whose
-     * answer head is written: the edge's head timeout (when it added one), the aggregator (if
-     * still there) and CORS.
+     * answer head is written: the pipelined requests (a request after a stream's is never
+     * answered), the edge's head timeout (when it added one), the aggregator (if still there) and
+     * CORS.
      */
     static void dropRequestHandling(ChannelPipeline p) {
+        if (p.get(PIPELINED) != null) {
+            p.remove(PIPELINED);
+        }
         if (p.get(HEAD_TIMEOUT) != null) {
             p.remove(HEAD_TIMEOUT);
         }

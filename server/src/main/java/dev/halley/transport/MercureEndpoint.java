@@ -1,9 +1,9 @@
 package dev.halley.transport;
 
+import dev.halley.auth.TokenRejected;
 import dev.halley.message.Topic;
 import dev.halley.transport.mercure.MercureGrant;
 import dev.halley.transport.mercure.MercureRequests;
-import dev.halley.transport.mercure.MercureTokens;
 import dev.halley.transport.mercure.MercureUpdate;
 import dev.halley.transport.mercure.TopicSelector;
 import io.netty.buffer.Unpooled;
@@ -63,7 +63,7 @@ final class MercureEndpoint {
         if (token != null) {
             try {
                 grant = node.mercure().subscriberTokens().verify(token, System.currentTimeMillis());
-            } catch (MercureTokens.Rejected e) {
+            } catch (TokenRejected e) {
                 refuse(ctx, node, HttpResponseStatus.UNAUTHORIZED, e.getMessage(), keepAlive, NodeCounters.Reject.UNAUTHORIZED);
                 return;
             }
@@ -95,7 +95,7 @@ final class MercureEndpoint {
         MercureGrant grant;
         try {
             grant = node.mercure().publisherTokens().verify(token, System.currentTimeMillis());
-        } catch (MercureTokens.Rejected e) {
+        } catch (TokenRejected e) {
             refuse(ctx, node, HttpResponseStatus.UNAUTHORIZED, e.getMessage(), keepAlive, NodeCounters.Reject.UNAUTHORIZED);
             return;
         }
@@ -111,9 +111,7 @@ final class MercureEndpoint {
                     keepAlive, NodeCounters.Reject.FORBIDDEN);
             return;
         }
-        ctx.channel().config().setAutoRead(false);
         node.hub().publish(UPDATES, update.toJson()).whenComplete((stored, failure) -> ctx.executor().execute(() -> {
-            ctx.channel().config().setAutoRead(true);
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
                 log.warn("event=mercure_publish_failed cause={}", cause.toString());

@@ -50,8 +50,6 @@ final class MercureResume {
      */
     private static void afterPublisherId(ChannelHandlerContext ctx, Node node, List<TopicSelector> selectors, MercureGrant grant,
                                          String publisherId) {
-        // Nothing is read meanwhile: the answer to this request comes first.
-        ctx.channel().config().setAutoRead(false);
         Subscription[] lookup = new Subscription[1];
         lookup[0] = node.hub().subscribe(MercureEndpoint.UPDATES, EARLIEST, new Subscriber() {
             @Override
@@ -67,7 +65,6 @@ final class MercureResume {
                 // On the connection's loop, after subscribe has returned (it may call back inline).
                 ctx.executor().execute(() -> {
                     lookup[0].cancel();
-                    ctx.channel().config().setAutoRead(true);
                     if (ctx.channel().isActive()) {
                         MercureStream.start(ctx, node, selectors, grant, cursor == null ? EARLIEST : cursor,
                                 cursor == null ? "earliest" : publisherId);

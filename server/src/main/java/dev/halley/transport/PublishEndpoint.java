@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The body becomes one JSON value once, here: JSON bodies are parsed and re-encoded compactly
  * (so no raw line break can reach an SSE {@code data:} line), text bodies become a JSON string.
- * The answer is sent when the broker has stored the message, and the connection reads nothing
- * else meanwhile, so pipelined requests are answered in order.
+ * The answer is sent when the broker has stored the message; {@link PipelinedRequests} holds
+ * the connection's next request until then, so pipelined requests are answered in order.
  */
 final class PublishEndpoint {
 
@@ -55,13 +55,11 @@ final class PublishEndpoint {
             Replies.error(ctx, HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive);
             return;
         }
-        ctx.channel().config().setAutoRead(false);
         List<CompletableFuture<Message>> stored = new ArrayList<>(publications.size());
         for (Publication p : publications) {
             stored.add(node.hub().publish(p.topic(), p.json()).toCompletableFuture());
         }
         CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).whenComplete((done, failure) -> {
-            ctx.channel().config().setAutoRead(true);
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
                 log.warn("event=publish_failed cause={}", cause.toString());

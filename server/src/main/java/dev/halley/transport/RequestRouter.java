@@ -2,6 +2,7 @@ package dev.halley.transport;
 
 import dev.halley.auth.PublishGuard;
 import dev.halley.auth.SubscriberTokens;
+import dev.halley.auth.TokenRejected;
 import dev.halley.message.Topic;
 import dev.halley.pusher.PusherGateway;
 import io.netty.channel.ChannelHandlerContext;
@@ -25,7 +26,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Sends each request to its endpoint: publish, status, or a subscription on the transport the
  * request's headers ask for. Holds the connection's pending long-poll, if any: a new request on
- * the same connection ends it first, so answers stay in request order.
+ * the same connection ends it ({@link PipelinedRequests} holds that request until the poll's
+ * answer is written, so answers stay in request order).
  */
 final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
 
@@ -42,10 +44,8 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-        if (pending != null) {
-            pending.endNow();
-            pending = null;
-        }
+        // A request reaches here only once the answer before it is written: a held poll is over.
+        pending = null;
         if (request.decoderResult().isFailure()) {
             rejectUnreadable(ctx, request.decoderResult().cause());
             return;
@@ -240,18 +240,29 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         super.channelInactive(ctx);
     }
 
-    /** The node drains: a held long-poll is answered with its cursor, then the connection ends. */
+    /**
+     * A request waits behind a held long-poll: the poll is answered now, as a new request always
+     * ended it. The node drains: a held long-poll is answered with its cursor, then the connection ends.
+     */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt != NodeAdmin.DRAIN) {
+        if (evt == PipelinedRequests.NEXT_REQUEST_WAITS) {
+            endPendingPoll();
+        } else if (evt == NodeAdmin.DRAIN) {
+            endPendingPoll();
+            AdminEndpoint.closeAfterWrites(ctx);
+        } else {
             super.userEventTriggered(ctx, evt);
-            return;
         }
-        if (pending != null) {
-            pending.endNow();
-            pending = null;
+    }
+
+    /** Answers a held long-poll now with what it has (nothing new). */
+    private void endPendingPoll() {
+        LongPoll held = pending;
+        pending = null;
+        if (held != null) {
+            held.endNow();
         }
-        AdminEndpoint.closeAfterWrites(ctx);
     }
 
     @Override
@@ -310,7 +321,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         try {
             return node.subscriberTokens().verify(token, System.currentTimeMillis());
-        } catch (SubscriberTokens.Rejected e) {
+        } catch (TokenRejected e) {
             refuse(ctx, HttpResponseStatus.UNAUTHORIZED, e.getMessage(), keepAlive, NodeCounters.Reject.UNAUTHORIZED);
             return null;
         }

@@ -4,6 +4,8 @@
  * ({@code /pub}), status, metrics, the dashboard's static files and {@code /admin/drain}, and hands
  * subscriptions to long-poll, Server-Sent Events or WebSocket according to the request's headers,
  * or to MegaComet's {@code /{id}.js}; MegaComet's manager protocol is decoded and published here too.
+ * {@link dev.halley.transport.PipelinedRequests} keeps an HTTP/1.1 connection's answers in request
+ * order: a pipelined request waits until the answer before it is written.
  * A stream that takes a connection over keeps only what it writes with (an SSE stream drops the
  * whole HTTP codec and writes ready chunks; a plain-text SSE or WebSocket stream on epoll then
  * leaves Netty's channel altogether and goes on over a {@link dev.halley.transport.HeldSocket}, its

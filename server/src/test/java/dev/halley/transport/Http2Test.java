@@ -10,6 +10,7 @@ import dev.halley.testing.MercureJwt;
 import dev.halley.testing.SelfSignedCert;
 import dev.halley.testing.TestServer;
 import dev.halley.transport.mercure.MercureOptions;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -166,6 +167,52 @@ class Http2Test {
             h2c.request(3, "GET", "/status", true);
             H2Connection.Frame next = h2c.next(H2Connection.HEADERS, 3);
             assertThat(h2c.decode(next).status().toString()).as("the connection still serves").isEqualTo("200");
+        }
+    }
+
+    @Test
+    void aConnectionWhoseStreamsTogetherQueuePastItsBoundIsClosedAsASlowConsumer() {
+        // Each stream may queue 64 KiB, the connection 256 KiB: 16 streams of ~25 KiB each stay
+        // under their own bound but not under the connection's.
+        ServerOptions bounded = ServerOptions.DEFAULTS.withLoops(2).withLimits(Limits.DEFAULTS.withStreams(32, 64 * 1024))
+                .withHttp2(Http2Options.DEFAULTS.withMaxPendingBytesPerConnection(256 * 1024));
+        try (TestServer s = TestServer.start(bounded)) {
+            try (H2Connection unread = subscribed(s, 16, "flood")) {
+                publish(s, "channel/flood", 12);
+                H2Connection.Frame goAway = unread.goAwayThenEnd();
+                assertThat(goAway).as("GOAWAY, then the close").isNotNull();
+                assertThat(goAway.errorCode()).isEqualTo(Http2Error.ENHANCE_YOUR_CALM.code());
+                s.awaitStatus("the slow connection counted", st -> st.at("/connections/rejected/slow_consumer").asInt() == 1);
+                s.awaitStatus("its streams unsubscribed", st -> st.get("subscriptions").asInt() == 0);
+            }
+            try (H2Connection underBound = subscribed(s, 6, "calm")) {
+                publish(s, "channel/calm", 12);
+                underBound.ping(42);
+                H2Connection.Frame pong = underBound.next(H2Connection.PING, 0);
+                assertThat(pong).as("6 streams of ~25 KiB stay under the bound: the connection lives").isNotNull();
+                assertThat(TestServer.json(s.get("/status").body()).at("/connections/rejected/slow_consumer").asInt()).isEqualTo(1);
+            }
+        }
+    }
+
+    /** An h2c connection with {@code streams} SSE streams on {@code channel}, their heads read, its windows never granted more. */
+    private static H2Connection subscribed(TestServer s, int streams, String channel) {
+        H2Connection h2c = H2Connection.open(s.port(), 0);
+        for (int i = 0; i < streams; i++) {
+            h2c.request(1 + 2 * i, "GET", "/sub/channel/" + channel, true, "accept", "text/event-stream");
+        }
+        for (int i = 0; i < streams; i++) {
+            assertThat(h2c.decode(h2c.next(H2Connection.HEADERS, 1 + 2 * i)).status().toString()).isEqualTo("200");
+        }
+        s.awaitSubscriptions(streams);
+        return h2c;
+    }
+
+    /** Publishes {@code count} messages of 2,000 characters. */
+    private static void publish(TestServer s, String topicPath, int count) {
+        String text = "x".repeat(2000);
+        for (int i = 0; i < count; i++) {
+            s.publish(topicPath, text);
         }
     }
 
