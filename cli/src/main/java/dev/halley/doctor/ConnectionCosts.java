@@ -16,7 +16,8 @@ package dev.halley.doctor;
  *       archive's pages;</li>
  *   <li>heap per connection: section "Streams held outside Netty", {@code bench/heap-per-connection
  *       15000 "sse ws longpoll"}, live heap after a full GC per idle connection (JDK 17, default
- *       flags; all three transports from the one table), and for the bench's side section "A million
+ *       flags; all three transports from the one table; WebSocket from section "WebSocket streams held
+ *       outside Netty", same command, once its streams left Netty too), and for the bench's side section "A million
  *       connections: lean processes and a ramp that converges" ({@code bench/lean-footprint}).</li>
  * </ul>
  */
@@ -25,7 +26,7 @@ final class ConnectionCosts {
     /** What one idle connection of each transport costs a node's heap. */
     enum Transport {
         SSE("sse", 554),
-        WEBSOCKET("websocket", 2_094),
+        WEBSOCKET("websocket", 708),
         LONG_POLL("long-poll", 2_696);
 
         final String option;

@@ -147,7 +147,7 @@ class DoctorCommandTest {
         writeSmallLimitMachine();
 
         assertThat(doctorOnFakeRoot("--connections", "10000", "--transport", "websocket").out())
-                .contains("10,000 x 2,094 B (idle websocket, node)").contains("= 20.0 MiB");
+                .contains("10,000 x 708 B (idle websocket, node)").contains("= 6.8 MiB");
         assertThat(doctorOnFakeRoot("--connections", "10000", "--transport", "long-poll").out())
                 .contains("10,000 x 2,696 B (idle long-poll, node)").contains("= 25.7 MiB");
         Run bad = doctorOnFakeRoot("--transport", "comet");
