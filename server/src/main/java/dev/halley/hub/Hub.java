@@ -6,6 +6,12 @@ import dev.halley.loops.Shards;
 import dev.halley.message.Message;
 import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
+import dev.halley.presence.ChannelPresence;
+import dev.halley.presence.ClientPresence;
+import dev.halley.presence.Member;
+import dev.halley.presence.PresenceEvent;
+import dev.halley.presence.PresenceTable;
+import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +19,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -27,6 +34,10 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link #UNFOLLOW_AFTER} (so a long-poll client that re-polls at once does not churn the
  * subscription). See {@link TopicFeed} for how a first subscription waits for the topic to be
  * live and how an interrupted delivery is caught up from the log.
+ *
+ * <p>Presence lives beside the subscriptions, on the same owning loops: a channel's members on the
+ * channel's loop, a client's connections on the loop of its mailbox. It is this node's presence;
+ * a client joins a channel with its first subscription there and leaves with its last.
  */
 public final class Hub {
 
@@ -89,7 +100,16 @@ public final class Hub {
      * no cursor, see {@link Broker#since}). The subscriber first gets the backlog, then live messages.
      */
     public Subscription subscribe(Topic topic, MessageId cursor, Subscriber subscriber) {
-        HubSubscription subscription = new HubSubscription(this, topic, subscriber, false);
+        return subscribe(topic, cursor, subscriber, null);
+    }
+
+    /**
+     * {@link #subscribe(Topic, MessageId, Subscriber)} on behalf of {@code member} (null:
+     * anonymous): on a channel, the member is present while the subscription lasts, and a watching
+     * member is told when others join and leave.
+     */
+    public Subscription subscribe(Topic topic, MessageId cursor, Subscriber subscriber, Member member) {
+        HubSubscription subscription = new HubSubscription(this, topic, subscriber, false, member);
         perLoop.run(topic, loop -> register(subscription, cursor));
         return subscription;
     }
@@ -105,6 +125,7 @@ public final class Hub {
         Topic topic = subscription.topic();
         LoopSubscribers loop = perLoop.of(topic);
         loop.add(subscription);
+        join(loop, subscription);
         TopicFeed feed = loop.feeds.get(topic);
         if (feed == null) {
             feed = new TopicFeed();
@@ -203,7 +224,7 @@ public final class Hub {
      * another connection cannot be served the same messages while their first answer is in flight.
      */
     public Subscription subscribeConsuming(Topic topic, Subscriber subscriber) {
-        HubSubscription subscription = new HubSubscription(this, topic, subscriber, true);
+        HubSubscription subscription = new HubSubscription(this, topic, subscriber, true, null);
         perLoop.run(topic, loop -> register(subscription, null));
         return subscription;
     }
@@ -247,15 +268,100 @@ public final class Hub {
 
     /** Counters from every loop and the broker, gathered without stopping anyone. */
     public CompletionStage<HubStats> stats() {
-        return perLoop.sum(2, LoopSubscribers::counts).thenCombine(broker.stats(), (counts, brokerStats) ->
+        return perLoop.sum(4, LoopSubscribers::counts).thenCombine(broker.stats(), (counts, brokerStats) ->
                 new HubStats(counts[0], counts[1], published.sum(), delivered.sum(), deliveredMessages.sum(), caughtUp.sum(),
-                        brokerStats));
+                        counts[2], counts[3], brokerStats));
+    }
+
+    /**
+     * The clients present on {@code channel} on this node, listed when there are at most
+     * {@code listLimit} of them, else only counted.
+     */
+    public CompletionStage<ChannelPresence> channelPresence(String channel, int listLimit) {
+        Topic topic = Topic.channel(channel);
+        return perLoop.call(topic, loop -> {
+            int count = loop.channelPresence.count(topic);
+            return new ChannelPresence(channel, count, count > listLimit, loop.channelPresence.list(topic, listLimit));
+        });
+    }
+
+    /** Whether {@code client} has a connection to this node, since when, and how many. */
+    public CompletionStage<ClientPresence> clientPresence(String client) {
+        return perLoop.call(Topic.client(client), loop -> loop.online.get(client, client));
+    }
+
+    /**
+     * Counts a connection of {@code member}'s client towards its being online; the returned handle
+     * ends it (once, from any thread). A connection calls this once, however many topics it holds.
+     */
+    public Online connect(Member member) {
+        Topic mailbox = Topic.client(member.client());
+        long since = System.currentTimeMillis();
+        perLoop.run(mailbox, loop -> loop.online.add(member.client(), member.client(), since));
+        return new Online() {
+            private final AtomicBoolean ended = new AtomicBoolean();
+
+            @Override
+            public void end() {
+                if (ended.compareAndSet(false, true)) {
+                    perLoop.run(mailbox, loop -> leaveAfter(shards.loopOf(mailbox), member, loop.online, member.client(),
+                            loop.online.remove(member.client(), member.client(), System.nanoTime()), () -> { }));
+                }
+            }
+        };
+    }
+
+    /** On the owning loop: a channel subscription of a member makes its client present there. */
+    private void join(LoopSubscribers loop, HubSubscription subscription) {
+        Member member = subscription.member();
+        Topic topic = subscription.topic();
+        if (member == null || topic.kind() != Topic.Kind.CHANNEL) {
+            return;
+        }
+        subscription.present = true;
+        if (loop.channelPresence.add(topic, member.client(), System.currentTimeMillis())) {
+            loop.announce(topic, new PresenceEvent(PresenceEvent.Kind.JOIN, topic.name(), member.client()), subscription);
+        }
+    }
+
+    /** On the owning loop: the subscription ended; its client leaves when it was its last (after its linger). */
+    private void leave(LoopSubscribers loop, HubSubscription subscription) {
+        if (!subscription.present) {
+            return;
+        }
+        subscription.present = false;
+        Member member = subscription.member();
+        Topic topic = subscription.topic();
+        PresenceTable<Topic> table = loop.channelPresence;
+        leaveAfter(shards.loopOf(topic), member, table, topic, table.remove(topic, member.client(), System.nanoTime()),
+                () -> loop.announce(topic, new PresenceEvent(PresenceEvent.Kind.LEAVE, topic.name(), member.client()), null));
+    }
+
+    /**
+     * On {@code owner}, the loop of {@code key}: removes the member's client from {@code table} once it has been
+     * idle (since {@code idleSinceNanos}, 0: not idle) for its linger, and then runs {@code left}.
+     */
+    private <K> void leaveAfter(EventExecutor owner, Member member, PresenceTable<K> table, K key, long idleSinceNanos, Runnable left) {
+        if (idleSinceNanos == 0) {
+            return;
+        }
+        Runnable expire = () -> {
+            if (table.leave(key, member.client(), idleSinceNanos)) {
+                left.run();
+            }
+        };
+        if (member.linger().isZero()) {
+            expire.run();
+        } else {
+            owner.schedule(expire, member.linger().toNanos(), TimeUnit.NANOSECONDS);
+        }
     }
 
     void unregister(HubSubscription subscription) {
         Topic topic = subscription.topic();
         perLoop.run(topic, loop -> {
             loop.remove(subscription);
+            leave(loop, subscription);
             if (!loop.byTopic.containsKey(topic)) {
                 unfollowLater(loop, topic);
             }
