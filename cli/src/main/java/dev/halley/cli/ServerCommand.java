@@ -233,6 +233,7 @@ final class ServerCommand implements Callable<Integer> {
                 return 1;
             }
             server.statusSection("cluster", membership::view);
+            server.hub().sharePresence(membership.presence());
         } else {
             membership = null;
         }

@@ -1,6 +1,7 @@
 package dev.halley.cluster;
 
 import dev.halley.broker.RedisLink;
+import dev.halley.presence.PresenceDirectory;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
@@ -14,6 +15,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +61,15 @@ public final class ClusterMembership implements AutoCloseable {
         this.ticks = resources.eventExecutorGroup().scheduleWithFixedDelay(this::beat, 0,
                 ClusterRoster.HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
         log.info("event=cluster_joined node={} address={}", id, address);
+    }
+
+    /**
+     * Presence shared over this membership's Redis: entries tagged with this node's id, read back
+     * for the nodes of the live roster only (see {@link RedisPresence}).
+     */
+    public PresenceDirectory presence() {
+        return new RedisPresence(id, redis, () -> roster.stream().map(NodeRecord::id).collect(Collectors.toSet()),
+                resources.eventExecutorGroup());
     }
 
     /** The node's view for {@code /status}: its id, whether Redis answered the last heartbeat, the live nodes. */

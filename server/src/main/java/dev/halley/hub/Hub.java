@@ -9,6 +9,7 @@ import dev.halley.message.Topic;
 import dev.halley.presence.ChannelPresence;
 import dev.halley.presence.ClientPresence;
 import dev.halley.presence.Member;
+import dev.halley.presence.PresenceDirectory;
 import dev.halley.presence.PresenceEvent;
 import dev.halley.presence.PresenceTable;
 import io.netty.util.concurrent.EventExecutor;
@@ -51,6 +52,8 @@ public final class Hub {
     private final LongAdder delivered = new LongAdder();
     private final LongAdder deliveredMessages = new LongAdder();
     private final LongAdder caughtUp = new LongAdder();
+    /** Null until {@link #sharePresence}: presence is this node's alone. */
+    private volatile PresenceDirectory directory;
 
     public Hub(Shards shards, Broker broker) {
         this.shards = Objects.requireNonNull(shards, "shards");
@@ -274,10 +277,26 @@ public final class Hub {
     }
 
     /**
-     * The clients present on {@code channel} on this node, listed when there are at most
+     * From now on reports this node's presence changes to {@code directory} and answers presence
+     * reads from it (cluster-wide). Call before serving, once: earlier presence is not reported.
+     */
+    public void sharePresence(PresenceDirectory directory) {
+        this.directory = Objects.requireNonNull(directory, "directory");
+        directory.start(event -> {
+            Topic channel = Topic.channel(event.channel());
+            perLoop.run(channel, loop -> loop.announce(channel, event));
+        });
+    }
+
+    /**
+     * The clients present on {@code channel} (on every node when presence is shared), listed when there are at most
      * {@code listLimit} of them, else only counted.
      */
     public CompletionStage<ChannelPresence> channelPresence(String channel, int listLimit) {
+        PresenceDirectory shared = directory;
+        if (shared != null) {
+            return shared.channel(channel, listLimit);
+        }
         Topic topic = Topic.channel(channel);
         return perLoop.call(topic, loop -> {
             int count = loop.channelPresence.count(topic);
@@ -285,8 +304,12 @@ public final class Hub {
         });
     }
 
-    /** Whether {@code client} has a connection to this node, since when, and how many. */
+    /** Whether {@code client} has a connection (to any node when presence is shared), since when, and how many. */
     public CompletionStage<ClientPresence> clientPresence(String client) {
+        PresenceDirectory shared = directory;
+        if (shared != null) {
+            return shared.client(client);
+        }
         return perLoop.call(Topic.client(client), loop -> loop.online.get(client, client));
     }
 
@@ -297,15 +320,22 @@ public final class Hub {
     public Online connect(Member member) {
         Topic mailbox = Topic.client(member.client());
         long since = System.currentTimeMillis();
-        perLoop.run(mailbox, loop -> loop.online.add(member.client(), member.client(), since));
+        perLoop.run(mailbox, loop -> {
+            loop.online.add(member.client(), member.client(), since);
+            shareOnline(loop, member.client());
+        });
         return new Online() {
             private final AtomicBoolean ended = new AtomicBoolean();
 
             @Override
             public void end() {
                 if (ended.compareAndSet(false, true)) {
-                    perLoop.run(mailbox, loop -> leaveAfter(shards.loopOf(mailbox), member, loop.online, member.client(),
-                            loop.online.remove(member.client(), member.client(), System.nanoTime()), () -> { }));
+                    perLoop.run(mailbox, loop -> {
+                        long idleSince = loop.online.remove(member.client(), member.client(), System.nanoTime());
+                        shareOnline(loop, member.client());
+                        leaveAfter(shards.loopOf(mailbox), member, loop.online, member.client(), idleSince,
+                                () -> shareOnline(loop, member.client()));
+                    });
                 }
             }
         };
@@ -319,8 +349,31 @@ public final class Hub {
             return;
         }
         subscription.present = true;
-        if (loop.channelPresence.add(topic, member.client(), System.currentTimeMillis())) {
-            loop.announce(topic, new PresenceEvent(PresenceEvent.Kind.JOIN, topic.name(), member.client()), subscription);
+        PresenceDirectory shared = directory;
+        if (member.watching() && loop.watchers.merge(topic, 1, Integer::sum) == 1 && shared != null) {
+            shared.watch(topic.name(), true);
+        }
+        boolean joined = loop.channelPresence.add(topic, member.client(), System.currentTimeMillis());
+        shareChannel(loop, topic, member.client());
+        // Shared presence is announced by the directory, which sees every node's joins.
+        if (joined && shared == null) {
+            loop.announce(topic, new PresenceEvent(PresenceEvent.Kind.JOIN, topic.name(), member.client()));
+        }
+    }
+
+    /** On the channel's loop: reports this node's presence of {@code client} there, when presence is shared. */
+    private void shareChannel(LoopSubscribers loop, Topic channel, String client) {
+        PresenceDirectory shared = directory;
+        if (shared != null) {
+            shared.channel(channel.name(), loop.channelPresence.get(channel, client));
+        }
+    }
+
+    /** On the client's mailbox loop: reports this node's connections of {@code client}, when presence is shared. */
+    private void shareOnline(LoopSubscribers loop, String client) {
+        PresenceDirectory shared = directory;
+        if (shared != null) {
+            shared.client(loop.online.get(client, client));
         }
     }
 
@@ -332,9 +385,22 @@ public final class Hub {
         subscription.present = false;
         Member member = subscription.member();
         Topic topic = subscription.topic();
+        if (member.watching() && loop.watchers.merge(topic, -1, Integer::sum) == 0) {
+            loop.watchers.remove(topic);
+            PresenceDirectory shared = directory;
+            if (shared != null) {
+                shared.watch(topic.name(), false);
+            }
+        }
         PresenceTable<Topic> table = loop.channelPresence;
-        leaveAfter(shards.loopOf(topic), member, table, topic, table.remove(topic, member.client(), System.nanoTime()),
-                () -> loop.announce(topic, new PresenceEvent(PresenceEvent.Kind.LEAVE, topic.name(), member.client()), null));
+        long idleSince = table.remove(topic, member.client(), System.nanoTime());
+        shareChannel(loop, topic, member.client());
+        leaveAfter(shards.loopOf(topic), member, table, topic, idleSince, () -> {
+            shareChannel(loop, topic, member.client());
+            if (directory == null) {
+                loop.announce(topic, new PresenceEvent(PresenceEvent.Kind.LEAVE, topic.name(), member.client()));
+            }
+        });
     }
 
     /**

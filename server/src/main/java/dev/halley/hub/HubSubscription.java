@@ -55,9 +55,9 @@ final class HubSubscription implements Subscription {
         return member;
     }
 
-    /** On the owning loop: tells a watching subscriber of a join or leave. */
+    /** On the owning loop: tells a watching subscriber of a join or leave, unless of its own client. */
     void presence(PresenceEvent event) {
-        if (!cancelled && member != null && member.watching()) {
+        if (!cancelled && member != null && member.watching() && !member.client().equals(event.client())) {
             subscriber.onPresence(event);
         }
     }

@@ -97,14 +97,14 @@ final class LoopSubscribers {
         all.forEach(s -> s.fail(cause));
     }
 
-    /** Tells the watching subscriptions of {@code topic} of {@code event}, except {@code cause}'s own. */
-    void announce(Topic topic, PresenceEvent event, HubSubscription cause) {
+    /** Per channel, how many subscriptions here watch its joins and leaves. */
+    final Map<Topic, Integer> watchers = new HashMap<>();
+
+    /** Tells the watching subscriptions of {@code topic} of {@code event}. */
+    void announce(Topic topic, PresenceEvent event) {
         TopicSubscribers subs = byTopic.get(topic);
         for (int i = 0; subs != null && i < subs.size(); i++) {
-            HubSubscription s = subs.get(i);
-            if (s != cause) {
-                s.presence(event);
-            }
+            subs.get(i).presence(event);
         }
     }
 

@@ -1,0 +1,217 @@
+package dev.halley.cluster;
+
+import dev.halley.presence.ChannelPresence;
+import dev.halley.presence.ClientPresence;
+import dev.halley.presence.PresenceDirectory;
+import dev.halley.presence.PresenceEvent;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Presence shared over Redis. Each channel has one hash, {@code halley:{channel:<name>}:presence},
+ * in the channel's own slot (the hash tag of its log, see the broker's key space); each field is one
+ * node's entry for one client, {@code "<node> <client>"} = {@code "<sinceMillis>:<connections>"}.
+ * A client's connections are in {@code halley:{client:<id>}:presence}, one field per node.
+ *
+ * <p>Readers count only the fields of nodes in the live roster, so a node that dies (kill -9)
+ * stops counting once its membership expires, and the reader deletes such fields as it meets them.
+ * Client ids never contain a space, so a field splits at its last one.
+ *
+ * <p>Join and leave events come from comparing what a watched channel's hash holds with what it
+ * held before: read again after each change this node makes there and every
+ * {@link #WATCH_INTERVAL_MILLIS}, so a change on another node, or a node dropping out of the
+ * roster, is announced within about that interval once it is visible. A node that starts watching
+ * a channel announces nobody who was already there.
+ */
+final class RedisPresence implements PresenceDirectory {
+
+    private static final Logger log = LoggerFactory.getLogger(RedisPresence.class);
+
+    static final long WATCH_INTERVAL_MILLIS = 1000;
+
+    private final String node;
+    private final RedisClusterAsyncCommands<String, String> redis;
+    private final Supplier<Set<String>> liveNodes;
+    private final ScheduledExecutorService timer;
+    /** Per watched channel, the clients last seen there; empty until the first read. */
+    private final Map<String, Optional<Set<String>>> watched = new ConcurrentHashMap<>();
+    private volatile Consumer<PresenceEvent> events;
+
+    RedisPresence(String node, RedisClusterAsyncCommands<String, String> redis, Supplier<Set<String>> liveNodes,
+                  ScheduledExecutorService timer) {
+        this.node = node;
+        this.redis = redis;
+        this.liveNodes = liveNodes;
+        this.timer = timer;
+    }
+
+    static String channelKey(String channel) {
+        return "halley:{channel:" + channel + "}:presence";
+    }
+
+    static String clientKey(String client) {
+        return "halley:{client:" + client + "}:presence";
+    }
+
+    @Override
+    public void channel(String channel, ClientPresence presence) {
+        store(channelKey(channel), node + " " + presence.client(), presence);
+        if (watched.containsKey(channel)) {
+            compare(channel);
+        }
+    }
+
+    @Override
+    public void start(Consumer<PresenceEvent> events) {
+        this.events = events;
+        timer.scheduleWithFixedDelay(() -> watched.keySet().forEach(this::compare),
+                WATCH_INTERVAL_MILLIS, WATCH_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void watch(String channel, boolean watching) {
+        if (watching) {
+            watched.putIfAbsent(channel, Optional.empty());
+            compare(channel);
+        } else {
+            watched.remove(channel);
+        }
+    }
+
+    /**
+     * Reads the channel and announces who joined and left since the previous read. Replies on one
+     * connection come back in the order asked, so each read compares with the one before it.
+     */
+    private void compare(String channel) {
+        channel(channel, Integer.MAX_VALUE).whenComplete((now, e) -> {
+            if (e != null) {
+                return;
+            }
+            Set<String> clients = new LinkedHashSet<>();
+            now.clients().forEach(c -> clients.add(c.client()));
+            AtomicReference<Optional<Set<String>>> previous = new AtomicReference<>();
+            watched.computeIfPresent(channel, (k, old) -> {
+                previous.set(old);
+                return Optional.of(clients);
+            });
+            Optional<Set<String>> before = previous.get();
+            Consumer<PresenceEvent> to = events;
+            if (before == null || before.isEmpty() || to == null) {
+                return;
+            }
+            for (String c : clients) {
+                if (!before.get().contains(c)) {
+                    to.accept(new PresenceEvent(PresenceEvent.Kind.JOIN, channel, c));
+                }
+            }
+            for (String c : before.get()) {
+                if (!clients.contains(c)) {
+                    to.accept(new PresenceEvent(PresenceEvent.Kind.LEAVE, channel, c));
+                }
+            }
+        });
+    }
+
+    @Override
+    public void client(ClientPresence presence) {
+        store(clientKey(presence.client()), node, presence);
+    }
+
+    private void store(String key, String field, ClientPresence presence) {
+        CompletionStage<?> write = presence.online()
+                ? redis.hset(key, field, presence.sinceMillis() + ":" + presence.connections())
+                : redis.hdel(key, field);
+        write.whenComplete((done, e) -> {
+            if (e != null) {
+                log.debug("event=presence_write_failed key={} cause={}", key, e.toString());
+            }
+        });
+    }
+
+    @Override
+    public CompletionStage<ChannelPresence> channel(String channel, int listLimit) {
+        String key = channelKey(channel);
+        return redis.hgetall(key).thenApply(fields -> {
+            Set<String> live = live();
+            Map<String, long[]> byClient = new LinkedHashMap<>();
+            fields.forEach((field, value) -> {
+                int space = field.lastIndexOf(' ');
+                long[] entry = parse(value);
+                if (space < 0 || entry == null || !live.contains(field.substring(0, space))) {
+                    redis.hdel(key, field);
+                    return;
+                }
+                merge(byClient, field.substring(space + 1), entry);
+            });
+            List<ClientPresence> clients = new ArrayList<>();
+            byClient.forEach((client, e) -> clients.add(new ClientPresence(client, e[0], (int) e[1])));
+            clients.sort(Comparator.comparingLong(ClientPresence::sinceMillis).thenComparing(ClientPresence::client));
+            boolean truncated = clients.size() > listLimit;
+            return new ChannelPresence(channel, clients.size(), truncated, truncated ? List.of() : clients);
+        });
+    }
+
+    @Override
+    public CompletionStage<ClientPresence> client(String client) {
+        String key = clientKey(client);
+        return redis.hgetall(key).thenApply(fields -> {
+            Set<String> live = live();
+            Map<String, long[]> merged = new LinkedHashMap<>();
+            fields.forEach((field, value) -> {
+                long[] entry = parse(value);
+                if (entry == null || !live.contains(field)) {
+                    redis.hdel(key, field);
+                    return;
+                }
+                merge(merged, client, entry);
+            });
+            long[] e = merged.get(client);
+            return e == null ? ClientPresence.absent(client) : new ClientPresence(client, e[0], (int) e[1]);
+        });
+    }
+
+    /** This node counts as live even before its first heartbeat has come back in the roster. */
+    private Set<String> live() {
+        Set<String> live = new HashSet<>(liveNodes.get());
+        live.add(node);
+        return live;
+    }
+
+    /** The earliest since and the summed connections over nodes. */
+    private static void merge(Map<String, long[]> into, String client, long[] entry) {
+        long[] have = into.get(client);
+        if (have == null) {
+            into.put(client, entry);
+        } else {
+            have[0] = Math.min(have[0], entry[0]);
+            have[1] += entry[1];
+        }
+    }
+
+    /** {@code "<sinceMillis>:<connections>"}, or null when it is not (written by something else). */
+    private static long[] parse(String value) {
+        int colon = value.indexOf(':');
+        try {
+            return colon < 0 ? null : new long[] {Long.parseLong(value.substring(0, colon)), Long.parseLong(value.substring(colon + 1))};
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+}
