@@ -64,12 +64,14 @@ public final class ClusterMembership implements AutoCloseable {
     }
 
     /**
-     * Presence shared over this membership's Redis: entries tagged with this node's id, read back
-     * for the nodes of the live roster only (see {@link RedisPresence}).
+     * Presence shared over this membership's Redis: entries tagged with this node's id and start
+     * time, read back for the nodes of the live roster only (see {@link RedisPresence}). The start
+     * time keeps a node restarted under the same id from reviving what its killed run left behind.
      */
     public PresenceDirectory presence() {
-        return new RedisPresence(id, redis, () -> roster.stream().map(NodeRecord::id).collect(Collectors.toSet()),
-                resources.eventExecutorGroup());
+        return new RedisPresence(RedisPresence.instance(id, startedAtMillis),
+                () -> roster.stream().map(r -> RedisPresence.instance(r.id(), r.startedAtMillis())).collect(Collectors.toSet()),
+                redis, resources.eventExecutorGroup());
     }
 
     /** The node's view for {@code /status}: its id, whether Redis answered the last heartbeat, the live nodes. */

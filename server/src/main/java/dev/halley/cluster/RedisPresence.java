@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Presence shared over Redis. Each channel has one hash, {@code halley:{channel:<name>}:presence},
  * in the channel's own slot (the hash tag of its log, see the broker's key space); each field is one
- * node's entry for one client, {@code "<node> <client>"} = {@code "<sinceMillis>:<connections>"}.
- * A client's connections are in {@code halley:{client:<id>}:presence}, one field per node.
+ * node's entry for one client, {@code "<node>@<startedAtMillis> <client>"} =
+ * {@code "<sinceMillis>:<connections>"}. A client's connections are in
+ * {@code halley:{client:<id>}:presence}, one field per node ({@code "<node>@<startedAtMillis>"}).
  *
  * <p>Readers count only the fields of nodes in the live roster, so a node that dies (kill -9)
  * stops counting once its membership expires, and the reader deletes such fields as it meets them.
@@ -54,12 +55,21 @@ final class RedisPresence implements PresenceDirectory {
     private final Map<String, Optional<Set<String>>> watched = new ConcurrentHashMap<>();
     private volatile Consumer<PresenceEvent> events;
 
-    RedisPresence(String node, RedisClusterAsyncCommands<String, String> redis, Supplier<Set<String>> liveNodes,
+    /**
+     * @param node this node's {@link #instance}
+     * @param liveNodes the instances of the live roster
+     */
+    RedisPresence(String node, Supplier<Set<String>> liveNodes, RedisClusterAsyncCommands<String, String> redis,
                   ScheduledExecutorService timer) {
         this.node = node;
         this.redis = redis;
         this.liveNodes = liveNodes;
         this.timer = timer;
+    }
+
+    /** One run of a node: its id and its start time, as the roster lists them. */
+    static String instance(String nodeId, long startedAtMillis) {
+        return nodeId + "@" + startedAtMillis;
     }
 
     static String channelKey(String channel) {

@@ -10,6 +10,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.halley.auth.Security;
 import dev.halley.edge.ServerOptions;
+import dev.halley.testing.Eventually;
 import dev.halley.testing.SseClient;
 import dev.halley.testing.TestServer;
 import dev.halley.testing.WsClient;
@@ -30,7 +31,7 @@ class PresenceTest {
     private static final String SECRET = "subscriber-secret-0123456789-abcdefghij";
 
     @Test
-    void aChannelListsItsClientsOnceEachWithTheirConnectionsAndAClientSaysWhetherItIsOnline() {
+    void aChannelListsItsClientsOnceEachWithTheirConnectionsAndAClientSaysWhetherItIsOnline() throws Exception {
         try (TestServer s = TestServer.start(ServerOptions.DEFAULTS.withLoops(2))) {
             long before = System.currentTimeMillis();
             try (SseClient a1 = SseClient.open(s.port(), "/sub/channel/room?id=alice");
@@ -56,7 +57,9 @@ class PresenceTest {
                 JsonNode status = TestServer.json(s.get("/status").body());
                 assertThat(status.at("/presence/channels").asInt()).isEqualTo(2);
                 assertThat(status.at("/presence/clients").asInt()).isEqualTo(2);
-                assertThat(s.get("/metrics").body()).contains("halley_presence_clients 2.0").contains("halley_presence_channels 2.0");
+                // The gauges read a snapshot refreshed every second.
+                Eventually.await("the presence gauges", () -> s.get("/metrics").body().contains("halley_presence_clients 2.0")
+                        && s.get("/metrics").body().contains("halley_presence_channels 2.0"));
             }
             s.awaitStatus("everyone gone", st -> st.at("/presence/clients").asInt() == 0);
             JsonNode gone = TestServer.json(s.get("/presence/client/alice").body());
