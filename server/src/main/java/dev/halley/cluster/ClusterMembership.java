@@ -15,7 +15,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,13 +64,11 @@ public final class ClusterMembership implements AutoCloseable {
 
     /**
      * Presence shared over this membership's Redis: entries tagged with this node's id and start
-     * time, read back for the nodes of the live roster only (see {@link RedisPresence}). The start
+     * time, read back for live nodes only (see {@link RedisPresence}). The start
      * time keeps a node restarted under the same id from reviving what its killed run left behind.
      */
     public PresenceDirectory presence() {
-        return new RedisPresence(RedisPresence.instance(id, startedAtMillis),
-                () -> roster.stream().map(r -> RedisPresence.instance(r.id(), r.startedAtMillis())).collect(Collectors.toSet()),
-                redis, resources.eventExecutorGroup());
+        return new RedisPresence(RedisPresence.instance(id, startedAtMillis), redis, resources.eventExecutorGroup());
     }
 
     /** The node's view for {@code /status}: its id, whether Redis answered the last heartbeat, the live nodes. */

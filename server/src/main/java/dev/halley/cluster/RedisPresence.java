@@ -12,15 +12,14 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * {@code "<sinceMillis>:<connections>"}. A client's connections are in
  * {@code halley:{client:<id>}:presence}, one field per node ({@code "<node>@<startedAtMillis>"}).
  *
- * <p>Readers count only the fields of nodes in the live roster, so a node that dies (kill -9)
- * stops counting once its membership expires, and the reader deletes such fields as it meets them.
+ * <p>Readers count only the fields of live nodes (whose membership hash exists with the same start
+ * time), so a node that dies (kill -9) stops counting once its membership expires, and the reader
+ * deletes such fields as it meets them.
  * Client ids never contain a space, so a field splits at its last one.
  *
  * <p>Join and leave events come from comparing what a watched channel's hash holds with what it
@@ -49,21 +49,17 @@ final class RedisPresence implements PresenceDirectory {
 
     private final String node;
     private final RedisClusterAsyncCommands<String, String> redis;
-    private final Supplier<Set<String>> liveNodes;
     private final ScheduledExecutorService timer;
-    /** Per watched channel, the clients last seen there; empty until the first read. */
-    private final Map<String, Optional<Set<String>>> watched = new ConcurrentHashMap<>();
+    private final Map<String, Watch> watched = new ConcurrentHashMap<>();
     private volatile Consumer<PresenceEvent> events;
 
     /**
      * @param node this node's {@link #instance}
-     * @param liveNodes the instances of the live roster
      */
-    RedisPresence(String node, Supplier<Set<String>> liveNodes, RedisClusterAsyncCommands<String, String> redis,
+    RedisPresence(String node, RedisClusterAsyncCommands<String, String> redis,
                   ScheduledExecutorService timer) {
         this.node = node;
         this.redis = redis;
-        this.liveNodes = liveNodes;
         this.timer = timer;
     }
 
@@ -98,7 +94,7 @@ final class RedisPresence implements PresenceDirectory {
     @Override
     public void watch(String channel, boolean watching) {
         if (watching) {
-            watched.putIfAbsent(channel, Optional.empty());
+            watched.putIfAbsent(channel, new Watch());
             compare(channel);
         } else {
             watched.remove(channel);
@@ -106,37 +102,74 @@ final class RedisPresence implements PresenceDirectory {
     }
 
     /**
-     * Reads the channel and announces who joined and left since the previous read. Replies on one
-     * connection come back in the order asked, so each read compares with the one before it.
+     * Reads the channel and announces who joined and left since the previous read. One read per
+     * channel at a time: a change asked for meanwhile reads again once it is done, so each read
+     * compares with the one before it and no answer overtakes an older one.
      */
     private void compare(String channel) {
+        Watch watch = watched.get(channel);
+        if (watch == null || !watch.begin()) {
+            return;
+        }
         channel(channel, Integer.MAX_VALUE).whenComplete((now, e) -> {
-            if (e != null) {
-                return;
+            List<PresenceEvent> changes = new ArrayList<>();
+            if (e == null) {
+                Set<String> clients = new LinkedHashSet<>();
+                now.clients().forEach(c -> clients.add(c.client()));
+                Set<String> before = watch.replace(clients);
+                for (String c : clients) {
+                    if (before != null && !before.contains(c)) {
+                        changes.add(new PresenceEvent(PresenceEvent.Kind.JOIN, channel, c));
+                    }
+                }
+                for (String c : before == null ? Set.<String>of() : before) {
+                    if (!clients.contains(c)) {
+                        changes.add(new PresenceEvent(PresenceEvent.Kind.LEAVE, channel, c));
+                    }
+                }
             }
-            Set<String> clients = new LinkedHashSet<>();
-            now.clients().forEach(c -> clients.add(c.client()));
-            AtomicReference<Optional<Set<String>>> previous = new AtomicReference<>();
-            watched.computeIfPresent(channel, (k, old) -> {
-                previous.set(old);
-                return Optional.of(clients);
-            });
-            Optional<Set<String>> before = previous.get();
             Consumer<PresenceEvent> to = events;
-            if (before == null || before.isEmpty() || to == null) {
-                return;
+            if (to != null && watched.get(channel) == watch) {
+                changes.forEach(to);
             }
-            for (String c : clients) {
-                if (!before.get().contains(c)) {
-                    to.accept(new PresenceEvent(PresenceEvent.Kind.JOIN, channel, c));
-                }
-            }
-            for (String c : before.get()) {
-                if (!clients.contains(c)) {
-                    to.accept(new PresenceEvent(PresenceEvent.Kind.LEAVE, channel, c));
-                }
+            if (watch.end()) {
+                compare(channel);
             }
         });
+    }
+
+    /** One watched channel: the clients last seen there (null until the first read) and whether a read is under way. */
+    private static final class Watch {
+        private Set<String> known;
+        private boolean reading;
+        private boolean again;
+
+        /** Returns true when the caller is to read now; otherwise the read under way reads again after it. */
+        synchronized boolean begin() {
+            if (reading) {
+                again = true;
+                return false;
+            }
+            reading = true;
+            return true;
+        }
+
+        /** Stores what the read found; returns what the previous read found. */
+        synchronized Set<String> replace(Set<String> clients) {
+            Set<String> before = known;
+            known = clients;
+            return before;
+        }
+
+        /** The read is done; returns true when another was asked for meanwhile, which the caller then makes. */
+        synchronized boolean end() {
+            reading = false;
+            if (again) {
+                again = false;
+                return true;
+            }
+            return false;
+        }
     }
 
     @Override
@@ -158,8 +191,8 @@ final class RedisPresence implements PresenceDirectory {
     @Override
     public CompletionStage<ChannelPresence> channel(String channel, int listLimit) {
         String key = channelKey(channel);
-        return redis.hgetall(key).thenApply(fields -> {
-            Set<String> live = live();
+        return redis.hgetall(key).thenCompose(fields -> live(fields.keySet(), f -> f.substring(0, Math.max(0, f.lastIndexOf(' '))))
+                .thenApply(live -> {
             Map<String, long[]> byClient = new LinkedHashMap<>();
             fields.forEach((field, value) -> {
                 int space = field.lastIndexOf(' ');
@@ -175,14 +208,13 @@ final class RedisPresence implements PresenceDirectory {
             clients.sort(Comparator.comparingLong(ClientPresence::sinceMillis).thenComparing(ClientPresence::client));
             boolean truncated = clients.size() > listLimit;
             return new ChannelPresence(channel, clients.size(), truncated, truncated ? List.of() : clients);
-        });
+        }));
     }
 
     @Override
     public CompletionStage<ClientPresence> client(String client) {
         String key = clientKey(client);
-        return redis.hgetall(key).thenApply(fields -> {
-            Set<String> live = live();
+        return redis.hgetall(key).thenCompose(fields -> live(fields.keySet(), f -> f).thenApply(live -> {
             Map<String, long[]> merged = new LinkedHashMap<>();
             fields.forEach((field, value) -> {
                 long[] entry = parse(value);
@@ -194,14 +226,33 @@ final class RedisPresence implements PresenceDirectory {
             });
             long[] e = merged.get(client);
             return e == null ? ClientPresence.absent(client) : new ClientPresence(client, e[0], (int) e[1]);
-        });
+        }));
     }
 
-    /** This node counts as live even before its first heartbeat has come back in the roster. */
-    private Set<String> live() {
-        Set<String> live = new HashSet<>(liveNodes.get());
+    /**
+     * Which of the instances the fields name are live: this one, and those whose membership hash
+     * exists now with the same start time. Asked of Redis at each read rather than taken from the
+     * last roster, which may not list a node that joined since, nor have dropped one that died.
+     */
+    private CompletionStage<Set<String>> live(Set<String> fields, Function<String, String> instanceOf) {
+        Set<String> instances = new HashSet<>();
+        fields.forEach(f -> instances.add(instanceOf.apply(f)));
+        instances.remove(node);
+        Set<String> live = ConcurrentHashMap.newKeySet();
         live.add(node);
-        return live;
+        List<CompletableFuture<?>> checks = new ArrayList<>();
+        for (String instance : instances) {
+            int at = instance.lastIndexOf('@');
+            if (at <= 0) {
+                continue;
+            }
+            checks.add(redis.hget(ClusterRoster.nodeKey(instance.substring(0, at)), "startedAtMillis").thenAccept(started -> {
+                if (instance.substring(at + 1).equals(started)) {
+                    live.add(instance);
+                }
+            }).toCompletableFuture());
+        }
+        return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).thenApply(done -> live);
     }
 
     /** The earliest since and the summed connections over nodes. */

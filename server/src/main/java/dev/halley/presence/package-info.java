@@ -5,7 +5,9 @@
  * {@link dev.halley.presence.Member#linger} for long-poll clients between polls). The hub keeps the
  * state on each topic's owning loop in a {@link dev.halley.presence.PresenceTable} and announces
  * {@link dev.halley.presence.PresenceEvent}s to the channel's watching subscribers; the records
- * here are what the transports read. Nothing here knows HTTP, and presence is never stored as a
- * message: events take no ids and move no cursors.
+ * here are what the transports read. In a cluster the hub shares its presence through a
+ * {@link dev.halley.presence.PresenceDirectory} (Redis, in {@code dev.halley.cluster}), which
+ * answers the reads and announces the events for every node. Nothing here knows HTTP, and
+ * presence is never stored as a message: events take no ids and move no cursors.
  */
 package dev.halley.presence;

@@ -52,6 +52,7 @@ final class LongPoll implements Subscriber {
     private final String callback;
     private final boolean keepAlive;
     private final Member member;
+    /** Set in {@link #start} before subscribing, so every answer, which follows the subscription, sees it. */
     private Online online;
     /**
      * 0 until the one answer is claimed, then 1: a field and an updater rather than an
