@@ -120,6 +120,9 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--publish-rate", defaultValue = "0", description = "Publishes per second per publish key, 429 past it; 0: unlimited (default).")
     int publishRate;
 
+    @Option(names = "--presence-list-limit", defaultValue = "1000", description = "GET /presence/channel/{name} lists at most this many clients; past it, the count only (default: ${DEFAULT-VALUE}).")
+    int presenceListLimit;
+
     @Option(names = "--publish-bind", paramLabel = "HOST:PORT", description = "Serve publishing (and status) on this separate address; the main port then refuses to publish.")
     String publishBind;
 
@@ -234,6 +237,7 @@ final class ServerCommand implements Callable<Integer> {
                 return 1;
             }
             server.statusSection("cluster", membership::view);
+            server.hub().sharePresence(membership.presence());
         } else {
             membership = null;
         }
@@ -285,7 +289,7 @@ final class ServerCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--accept must be reuseport or single, got " + accept);
         };
         Limits limits = new Limits(maxConnections, maxNameLength, maxMessageBytes, maxHeaderBytes, maxUriBytes,
-                maxSubscriptions, maxOutboundBytes, pollBatch, maxConnectionsPerAddress, publishRate);
+                maxSubscriptions, maxOutboundBytes, pollBatch, maxConnectionsPerAddress, publishRate, presenceListLimit);
         BrokerOptions broker = new BrokerOptions(new Retention(mailboxTtl, mailboxMax),
                 new Retention(channelTtl, channelHistory), BrokerOptions.DEFAULTS.sweepInterval());
         MegaCometOptions mc = new MegaCometOptions(megacomet, ports(megacometWorkerPorts), megacometManagerPort);

@@ -1,6 +1,7 @@
 package dev.halley.cluster;
 
 import dev.halley.broker.RedisLink;
+import dev.halley.presence.PresenceDirectory;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
@@ -59,6 +60,15 @@ public final class ClusterMembership implements AutoCloseable {
         this.ticks = resources.eventExecutorGroup().scheduleWithFixedDelay(this::beat, 0,
                 ClusterRoster.HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
         log.info("event=cluster_joined node={} address={}", id, address);
+    }
+
+    /**
+     * Presence shared over this membership's Redis: entries tagged with this node's id and start
+     * time, read back for live nodes only (see {@link RedisPresence}). The start
+     * time keeps a node restarted under the same id from reviving what its killed run left behind.
+     */
+    public PresenceDirectory presence() {
+        return new RedisPresence(RedisPresence.instance(id, startedAtMillis), redis, resources.eventExecutorGroup());
     }
 
     /** The node's view for {@code /status}: its id, whether Redis answered the last heartbeat, the live nodes. */

@@ -6,6 +6,10 @@ import dev.halley.loops.Shards;
 import dev.halley.message.Message;
 import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
+import dev.halley.presence.ChannelPresence;
+import dev.halley.presence.ClientPresence;
+import dev.halley.presence.Member;
+import dev.halley.presence.PresenceDirectory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +31,8 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link #UNFOLLOW_AFTER} (so a long-poll client that re-polls at once does not churn the
  * subscription). See {@link TopicFeed} for how a first subscription waits for the topic to be
  * live and how an interrupted delivery is caught up from the log.
+ *
+ * <p>Presence lives beside the subscriptions, on the same owning loops (see {@link HubPresence}).
  */
 public final class Hub {
 
@@ -40,11 +46,13 @@ public final class Hub {
     private final LongAdder delivered = new LongAdder();
     private final LongAdder deliveredMessages = new LongAdder();
     private final LongAdder caughtUp = new LongAdder();
+    private final HubPresence presence;
 
     public Hub(Shards shards, Broker broker) {
         this.shards = Objects.requireNonNull(shards, "shards");
         this.broker = Objects.requireNonNull(broker, "broker");
         this.perLoop = new PerLoop<>(shards, LoopSubscribers::new);
+        this.presence = new HubPresence(shards, perLoop);
     }
 
     /** Connects the hub to its broker's stream of stored messages; call once before serving. */
@@ -89,7 +97,16 @@ public final class Hub {
      * no cursor, see {@link Broker#since}). The subscriber first gets the backlog, then live messages.
      */
     public Subscription subscribe(Topic topic, MessageId cursor, Subscriber subscriber) {
-        HubSubscription subscription = new HubSubscription(this, topic, subscriber, false);
+        return subscribe(topic, cursor, subscriber, null);
+    }
+
+    /**
+     * {@link #subscribe(Topic, MessageId, Subscriber)} on behalf of {@code member} (null:
+     * anonymous): on a channel, the member is present while the subscription lasts, and a watching
+     * member is told when others join and leave.
+     */
+    public Subscription subscribe(Topic topic, MessageId cursor, Subscriber subscriber, Member member) {
+        HubSubscription subscription = new HubSubscription(this, topic, subscriber, false, member);
         perLoop.run(topic, loop -> register(subscription, cursor));
         return subscription;
     }
@@ -105,6 +122,7 @@ public final class Hub {
         Topic topic = subscription.topic();
         LoopSubscribers loop = perLoop.of(topic);
         loop.add(subscription);
+        presence.join(loop, subscription);
         TopicFeed feed = loop.feeds.get(topic);
         if (feed == null) {
             feed = new TopicFeed();
@@ -203,7 +221,7 @@ public final class Hub {
      * another connection cannot be served the same messages while their first answer is in flight.
      */
     public Subscription subscribeConsuming(Topic topic, Subscriber subscriber) {
-        HubSubscription subscription = new HubSubscription(this, topic, subscriber, true);
+        HubSubscription subscription = new HubSubscription(this, topic, subscriber, true, null);
         perLoop.run(topic, loop -> register(subscription, null));
         return subscription;
     }
@@ -247,15 +265,45 @@ public final class Hub {
 
     /** Counters from every loop and the broker, gathered without stopping anyone. */
     public CompletionStage<HubStats> stats() {
-        return perLoop.sum(2, LoopSubscribers::counts).thenCombine(broker.stats(), (counts, brokerStats) ->
+        return perLoop.sum(4, LoopSubscribers::counts).thenCombine(broker.stats(), (counts, brokerStats) ->
                 new HubStats(counts[0], counts[1], published.sum(), delivered.sum(), deliveredMessages.sum(), caughtUp.sum(),
-                        brokerStats));
+                        counts[2], counts[3], brokerStats));
+    }
+
+    /**
+     * From now on reports this node's presence changes to {@code directory} and answers presence
+     * reads from it (cluster-wide). Call before serving, once: earlier presence is not reported.
+     */
+    public void sharePresence(PresenceDirectory directory) {
+        presence.share(directory);
+    }
+
+    /**
+     * The clients present on {@code channel} (on every node when presence is shared), listed when
+     * there are at most {@code listLimit} of them, else only counted.
+     */
+    public CompletionStage<ChannelPresence> channelPresence(String channel, int listLimit) {
+        return presence.channel(channel, listLimit);
+    }
+
+    /** Whether {@code client} has a connection (to any node when presence is shared), since when, and how many. */
+    public CompletionStage<ClientPresence> clientPresence(String client) {
+        return presence.client(client);
+    }
+
+    /**
+     * Counts a connection of {@code member}'s client towards its being online; the returned handle
+     * ends it (once, from any thread). A connection calls this once, however many topics it holds.
+     */
+    public Online connect(Member member) {
+        return presence.connect(member);
     }
 
     void unregister(HubSubscription subscription) {
         Topic topic = subscription.topic();
         perLoop.run(topic, loop -> {
             loop.remove(subscription);
+            presence.leave(loop, subscription);
             if (!loop.byTopic.containsKey(topic)) {
                 unfollowLater(loop, topic);
             }

@@ -13,9 +13,12 @@ import dev.halley.broker.BrokerStats;
  * @param deliveredMessages live messages that at least one subscriber on this node got or held back for its
  *     backlog, once per message: what this node read for someone who wanted it (backlogs not counted)
  * @param caughtUp messages read back from the log after an interrupted delivery
+ * @param presentChannels channels with at least one client present on this node
+ * @param onlineClients clients with at least one connection to this node (or lingering between long-polls)
  */
 public record HubStats(long subscriptions, long subscribedTopics, long published, long delivered,
-                       long deliveredMessages, long caughtUp, BrokerStats broker) {
+                       long deliveredMessages, long caughtUp, long presentChannels,
+                       long onlineClients, BrokerStats broker) {
 
     /**
      * Messages this node read from its broker for live delivery per message it delivered: about 1

@@ -4,6 +4,8 @@ import dev.halley.message.Backlog;
 import dev.halley.message.Message;
 import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
+import dev.halley.presence.Member;
+import dev.halley.presence.PresenceEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
@@ -32,16 +34,32 @@ final class HubSubscription implements Subscription {
     private final Topic topic;
     private final Subscriber subscriber;
     private final boolean consuming;
+    private final Member member;
     int slot = -1;
+    /** Set on the owning loop once the subscription counts towards its channel's presence. */
+    boolean present;
     private volatile boolean cancelled;
     private MessageId lastDelivered;
     private List<Message> heldBack = new ArrayList<>();
 
-    HubSubscription(Hub hub, Topic topic, Subscriber subscriber, boolean consuming) {
+    HubSubscription(Hub hub, Topic topic, Subscriber subscriber, boolean consuming, Member member) {
         this.hub = hub;
         this.topic = topic;
         this.subscriber = subscriber;
         this.consuming = consuming;
+        this.member = member;
+    }
+
+    /** Whose subscription this is, for presence; null when anonymous. */
+    Member member() {
+        return member;
+    }
+
+    /** On the owning loop: tells a watching subscriber of a join or leave, unless of its own client. */
+    void presence(PresenceEvent event) {
+        if (!cancelled && member != null && member.watching() && !member.client().equals(event.client())) {
+            subscriber.onPresence(event);
+        }
     }
 
     /** A reader with no cursor, which takes what it is handed away from other such readers. */

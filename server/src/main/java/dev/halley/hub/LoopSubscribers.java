@@ -4,6 +4,8 @@ import dev.halley.message.Backlog;
 import dev.halley.message.Message;
 import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
+import dev.halley.presence.PresenceEvent;
+import dev.halley.presence.PresenceTable;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -39,6 +41,10 @@ final class LoopSubscribers {
     final Map<Topic, Lease> leases = new HashMap<>();
     /** Topics this node follows, from their first subscription until they are unfollowed. */
     final Map<Topic, TopicFeed> feeds = new HashMap<>();
+    /** Who is present on the channels this loop owns. */
+    final PresenceTable<Topic> channelPresence = new PresenceTable<>();
+    /** The connected clients whose mailboxes this loop owns, keyed and named by client id. */
+    final PresenceTable<String> online = new PresenceTable<>();
     private long subscriptions;
 
     void add(HubSubscription s) {
@@ -89,6 +95,17 @@ final class LoopSubscribers {
             all.add(subs.get(i));
         }
         all.forEach(s -> s.fail(cause));
+    }
+
+    /** Per channel, how many subscriptions here watch its joins and leaves. */
+    final Map<Topic, Integer> watchers = new HashMap<>();
+
+    /** Tells the watching subscriptions of {@code topic} of {@code event}. */
+    void announce(Topic topic, PresenceEvent event) {
+        TopicSubscribers subs = byTopic.get(topic);
+        for (int i = 0; subs != null && i < subs.size(); i++) {
+            subs.get(i).presence(event);
+        }
     }
 
     Reach deliver(Message message) {
@@ -146,6 +163,6 @@ final class LoopSubscribers {
     }
 
     long[] counts() {
-        return new long[] {subscriptions, byTopic.size()};
+        return new long[] {subscriptions, byTopic.size(), channelPresence.keys(), online.keys()};
     }
 }

@@ -2,6 +2,7 @@ package dev.halley.hub;
 
 import dev.halley.message.Backlog;
 import dev.halley.message.Message;
+import dev.halley.presence.PresenceEvent;
 
 /**
  * The receiving end of one subscription: a transport adapter.
@@ -22,4 +23,11 @@ public interface Subscriber {
      * nothing more will arrive. Called at most once, instead of {@link #onBacklog}.
      */
     void onFailure(Throwable cause);
+
+    /**
+     * A client joined or left the channel; only for subscriptions made with a watching
+     * {@link dev.halley.presence.Member}. Not a message: it has no id and moves no cursor.
+     */
+    default void onPresence(PresenceEvent event) {
+    }
 }

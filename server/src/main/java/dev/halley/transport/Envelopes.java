@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.halley.message.Message;
 import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
+import dev.halley.presence.PresenceEvent;
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -31,8 +32,12 @@ final class Envelopes {
         out.writeByte('}');
     }
 
-    /** {@code {"messages":[..],"cursor":"..","gap":false}} */
-    static void writeLongPollAnswer(ByteBuf out, List<Message> messages, MessageId cursor, boolean gap) {
+    /**
+     * {@code {"messages":[..],"cursor":"..","gap":false}}, with {@code "presence":[..]} after the
+     * messages when join or leave events answer the poll (see {@link #presence}).
+     */
+    static void writeLongPollAnswer(ByteBuf out, List<Message> messages, List<PresenceEvent> presence, MessageId cursor,
+                                    boolean gap) {
         out.writeCharSequence("{\"messages\":[", StandardCharsets.US_ASCII);
         for (int i = 0; i < messages.size(); i++) {
             if (i > 0) {
@@ -40,7 +45,18 @@ final class Envelopes {
             }
             writeMessage(out, messages.get(i), false);
         }
-        out.writeCharSequence("],\"cursor\":", StandardCharsets.US_ASCII);
+        out.writeByte(']');
+        if (!presence.isEmpty()) {
+            out.writeCharSequence(",\"presence\":[", StandardCharsets.US_ASCII);
+            for (int i = 0; i < presence.size(); i++) {
+                if (i > 0) {
+                    out.writeByte(',');
+                }
+                out.writeCharSequence(presence(presence.get(i), false, true), StandardCharsets.US_ASCII);
+            }
+            out.writeByte(']');
+        }
+        out.writeCharSequence(",\"cursor\":", StandardCharsets.US_ASCII);
         out.writeCharSequence(cursor == null ? "null" : "\"" + cursor + "\"", StandardCharsets.US_ASCII);
         out.writeCharSequence(gap ? ",\"gap\":true}" : ",\"gap\":false}", StandardCharsets.US_ASCII);
     }
@@ -49,6 +65,16 @@ final class Envelopes {
     static String gap(Topic topic, MessageId cursor, boolean typed) {
         return (typed ? "{\"type\":\"gap\",\"" : "{\"") + topic.kind().word() + "\":\"" + topic.name()
                 + "\",\"cursor\":\"" + cursor + "\"}";
+    }
+
+    /**
+     * {@code {"channel":"x","client":"a"}} (SSE, whose event line names the kind), with
+     * {@code "event":"join"} first when {@code named} (long-poll), and {@code "type":"presence"}
+     * before that when {@code typed} (WebSocket). Names come from the restricted alphabet.
+     */
+    static String presence(PresenceEvent e, boolean typed, boolean named) {
+        return "{" + (typed ? "\"type\":\"presence\"," : "") + (named ? "\"event\":\"" + e.kind().word() + "\"," : "")
+                + "\"channel\":\"" + e.channel() + "\",\"client\":\"" + e.client() + "\"}";
     }
 
     /** {@code {"id":"..","client":"a"}}: a publish acknowledgement. */

@@ -13,13 +13,14 @@ package dev.halley.transport;
  * @param pollBatch at most this many messages in one long-poll answer
  * @param maxConnectionsPerAddress past this many connections from one source address a new one gets 429
  * @param publishesPerSecondPerKey publishes a publish key may make per second (429 past it); 0: unlimited
+ * @param presenceListLimit a channel with more clients present than this is answered with its count only
  */
 public record Limits(int maxConnections, int maxNameLength, int maxMessageBytes, int maxHeaderBytes,
                      int maxUriBytes, int maxSubscriptionsPerConnection, int maxOutboundBytes, int pollBatch,
-                     int maxConnectionsPerAddress, int publishesPerSecondPerKey) {
+                     int maxConnectionsPerAddress, int publishesPerSecondPerKey, int presenceListLimit) {
 
     public static final Limits DEFAULTS = new Limits(1_000_000, 128, 64 * 1024, 8 * 1024, 4 * 1024, 32, 1024 * 1024, 100,
-            100_000, 0);
+            100_000, 0, 1000);
 
     public Limits {
         requireBetween("max connections", maxConnections, 1, 100_000_000);
@@ -32,26 +33,32 @@ public record Limits(int maxConnections, int maxNameLength, int maxMessageBytes,
         requireBetween("poll batch", pollBatch, 1, 100_000);
         requireBetween("max connections per address", maxConnectionsPerAddress, 1, 100_000_000);
         requireBetween("publishes per second per key", publishesPerSecondPerKey, 0, 100_000_000);
+        requireBetween("presence list limit", presenceListLimit, 0, 100_000);
     }
 
     public Limits withMaxConnections(int total, int perAddress) {
         return new Limits(total, maxNameLength, maxMessageBytes, maxHeaderBytes, maxUriBytes, maxSubscriptionsPerConnection,
-                maxOutboundBytes, pollBatch, perAddress, publishesPerSecondPerKey);
+                maxOutboundBytes, pollBatch, perAddress, publishesPerSecondPerKey, presenceListLimit);
     }
 
     public Limits withSizes(int nameLength, int messageBytes, int headerBytes, int uriBytes) {
         return new Limits(maxConnections, nameLength, messageBytes, headerBytes, uriBytes, maxSubscriptionsPerConnection,
-                maxOutboundBytes, pollBatch, maxConnectionsPerAddress, publishesPerSecondPerKey);
+                maxOutboundBytes, pollBatch, maxConnectionsPerAddress, publishesPerSecondPerKey, presenceListLimit);
     }
 
     public Limits withStreams(int subscriptionsPerConnection, int outboundBytes) {
         return new Limits(maxConnections, maxNameLength, maxMessageBytes, maxHeaderBytes, maxUriBytes, subscriptionsPerConnection,
-                outboundBytes, pollBatch, maxConnectionsPerAddress, publishesPerSecondPerKey);
+                outboundBytes, pollBatch, maxConnectionsPerAddress, publishesPerSecondPerKey, presenceListLimit);
     }
 
     public Limits withPublishRate(int perSecondPerKey) {
         return new Limits(maxConnections, maxNameLength, maxMessageBytes, maxHeaderBytes, maxUriBytes, maxSubscriptionsPerConnection,
-                maxOutboundBytes, pollBatch, maxConnectionsPerAddress, perSecondPerKey);
+                maxOutboundBytes, pollBatch, maxConnectionsPerAddress, perSecondPerKey, presenceListLimit);
+    }
+
+    public Limits withPresenceListLimit(int clients) {
+        return new Limits(maxConnections, maxNameLength, maxMessageBytes, maxHeaderBytes, maxUriBytes, maxSubscriptionsPerConnection,
+                maxOutboundBytes, pollBatch, maxConnectionsPerAddress, publishesPerSecondPerKey, clients);
     }
 
     /** Refuses {@code value} outside [{@code min}, {@code max}] with a message that states the rule. */

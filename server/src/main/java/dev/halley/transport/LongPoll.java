@@ -1,11 +1,14 @@
 package dev.halley.transport;
 
+import dev.halley.hub.Online;
 import dev.halley.hub.Subscriber;
 import dev.halley.hub.Subscription;
 import dev.halley.message.Backlog;
 import dev.halley.message.Message;
 import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
+import dev.halley.presence.Member;
+import dev.halley.presence.PresenceEvent;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -25,10 +28,17 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  *
  * <p>In {@link Format#JAVASCRIPT} mode (MegaComet's {@code /{id}.js}) there is no cursor: the
  * poll takes everything the mailbox holds, and what was written is then consumed from it.
+ *
+ * <p>A poll made on behalf of a client keeps it present for {@link #PRESENCE_LINGER} after the
+ * answer, so a client that polls again at once neither leaves nor joins; a watching poll is also
+ * answered by a join or leave event, which carries the poll's own cursor on unchanged.
  */
 final class LongPoll implements Subscriber {
 
     enum Format { JSON, JAVASCRIPT }
+
+    /** How long a long-poll client stays present after an answer, waiting for its next poll. */
+    static final Duration PRESENCE_LINGER = Duration.ofSeconds(5);
 
     private static final AtomicIntegerFieldUpdater<LongPoll> ANSWERED =
             AtomicIntegerFieldUpdater.newUpdater(LongPoll.class, "answered");
@@ -41,6 +51,9 @@ final class LongPoll implements Subscriber {
     private final Format format;
     private final String callback;
     private final boolean keepAlive;
+    private final Member member;
+    /** Set in {@link #start} before subscribing, so every answer, which follows the subscription, sees it. */
+    private Online online;
     /**
      * 0 until the one answer is claimed, then 1: a field and an updater rather than an
      * {@code AtomicBoolean}, which every held poll would carry as an object of its own.
@@ -50,8 +63,9 @@ final class LongPoll implements Subscriber {
     private volatile MessageId cursor;
     private ScheduledFuture<?> timer;
 
+    /** @param member on whose behalf the poll is held, for presence (its linger applies); null: anonymous */
     LongPoll(ChannelHandlerContext ctx, Node node, Topic topic, MessageId cursor, Duration timeout,
-             Format format, String callback, boolean keepAlive) {
+             Format format, String callback, boolean keepAlive, Member member) {
         this.ctx = ctx;
         this.node = node;
         this.topic = topic;
@@ -61,15 +75,19 @@ final class LongPoll implements Subscriber {
         this.format = format;
         this.callback = callback;
         this.keepAlive = keepAlive;
+        this.member = member;
     }
 
     /** On the connection's loop. */
     void start() {
         node.counters().transportStarted(transport());
         timer = ctx.executor().schedule(this::endNow, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        if (member != null) {
+            online = node.hub().connect(member);
+        }
         Subscription s = format == Format.JAVASCRIPT
                 ? node.hub().subscribeConsuming(topic, this)
-                : node.hub().subscribe(topic, requestCursor, this);
+                : node.hub().subscribe(topic, requestCursor, this, member);
         subscription = s;
         // The backlog may already have answered (same loop, messages waiting) before the
         // subscription was stored above; cancel here so it cannot linger.
@@ -88,15 +106,20 @@ final class LongPoll implements Subscriber {
         int batch = node.limits().pollBatch();
         if (messages.size() > batch) {
             messages = messages.subList(0, batch);
-            answer(messages, messages.get(batch - 1).id(), backlog.gap());
+            answer(messages, List.of(), messages.get(batch - 1).id(), backlog.gap());
         } else {
-            answer(messages, backlog.cursor(), backlog.gap());
+            answer(messages, List.of(), backlog.cursor(), backlog.gap());
         }
     }
 
     @Override
     public void onMessage(Message message) {
-        answer(List.of(message), message.id(), false);
+        answer(List.of(message), List.of(), message.id(), false);
+    }
+
+    @Override
+    public void onPresence(PresenceEvent event) {
+        answer(List.of(), List.of(event), cursor, false);
     }
 
     @Override
@@ -109,7 +132,7 @@ final class LongPoll implements Subscriber {
 
     /** Answers now with nothing new: the timeout passed, or the next request arrived. */
     void endNow() {
-        answer(List.of(), cursor, false);
+        answer(List.of(), List.of(), cursor, false);
     }
 
     /** The connection closed: give up without answering. */
@@ -120,7 +143,7 @@ final class LongPoll implements Subscriber {
     }
 
     /** Called on the topic's loop when it carries messages (backlog or live), on the connection's otherwise. */
-    private void answer(List<Message> messages, MessageId nextCursor, boolean gap) {
+    private void answer(List<Message> messages, List<PresenceEvent> presence, MessageId nextCursor, boolean gap) {
         if (!finish()) {
             return;
         }
@@ -135,7 +158,7 @@ final class LongPoll implements Subscriber {
         if (jsonp) {
             body.writeCharSequence(callback + "(", StandardCharsets.US_ASCII);
         }
-        Envelopes.writeLongPollAnswer(body, messages, nextCursor, gap);
+        Envelopes.writeLongPollAnswer(body, messages, presence, nextCursor, gap);
         if (jsonp) {
             body.writeCharSequence(");", StandardCharsets.US_ASCII);
         }
@@ -157,6 +180,9 @@ final class LongPoll implements Subscriber {
         }
         if (timer != null) {
             timer.cancel(false);
+        }
+        if (online != null) {
+            online.end();
         }
         return true;
     }

@@ -4,6 +4,7 @@ import dev.halley.auth.PublishGuard;
 import dev.halley.auth.SubscriberTokens;
 import dev.halley.auth.TokenRejected;
 import dev.halley.message.Topic;
+import dev.halley.presence.Member;
 import dev.halley.pusher.PusherGateway;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -109,6 +110,8 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             bad(ctx, HttpResponseStatus.NOT_FOUND, "this address serves publishing and status only", keepAlive);
         } else if (path.equals("/sub") || path.startsWith("/sub/")) {
             whenAuthenticated(ctx, request, query, keepAlive, grant -> subscribe(ctx, request, query, grant, keepAlive));
+        } else if (path.startsWith(PresenceEndpoint.CHANNEL_PATH) || path.startsWith(PresenceEndpoint.CLIENT_PATH)) {
+            whenAuthenticated(ctx, request, query, keepAlive, grant -> presence(ctx, path, grant, keepAlive));
         } else if (path.equals("/admin/drain")) {
             if (requireMethod(ctx, request, HttpMethod.POST, keepAlive)) {
                 AdminEndpoint.drain(ctx, node, keepAlive);
@@ -152,6 +155,20 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (!covers(ctx, grant, sub.topics().stream().map(SubscribeRequest.TopicCursor::topic).toList(), keepAlive)) {
             return;
         }
+        String client = sub.client();
+        if (grant != null) {
+            if (client != null && !client.equals(grant.clientId())) {
+                refuse(ctx, HttpResponseStatus.FORBIDDEN, "the token is for client " + grant.clientId() + ", not " + client, keepAlive,
+                        NodeCounters.Reject.FORBIDDEN);
+                return;
+            }
+            client = grant.clientId();
+        }
+        if (sub.watchPresence() && client == null) {
+            bad(ctx, HttpResponseStatus.BAD_REQUEST, "presence=1 needs a client id: id=<client> or a subscriber token with sub",
+                    keepAlive);
+            return;
+        }
         String upgrade = request.headers().get(HttpHeaderNames.UPGRADE);
         String accept = request.headers().get(HttpHeaderNames.ACCEPT);
         if (upgrade != null && HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(upgrade)) {
@@ -159,15 +176,35 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                 refuse(ctx, HttpResponseStatus.FORBIDDEN, "origin not allowed", false, NodeCounters.Reject.FORBIDDEN);
                 return;
             }
-            WebSocketStream.start(ctx, node, request, sub, grant);
+            WebSocketStream.start(ctx, node, request, sub, grant, member(client, sub, Duration.ZERO));
         } else if (accept != null && accept.contains("text/event-stream")) {
-            SseStream.start(ctx, node, sub);
+            SseStream.start(ctx, node, sub, member(client, sub, Duration.ZERO));
         } else if (sub.topics().size() != 1) {
             bad(ctx, HttpResponseStatus.BAD_REQUEST, "long-poll takes exactly one client or channel", keepAlive);
         } else {
             SubscribeRequest.TopicCursor only = sub.topics().get(0);
-            pending = new LongPoll(ctx, node, only.topic(), only.cursor(), sub.timeout(), LongPoll.Format.JSON, null, keepAlive);
+            pending = new LongPoll(ctx, node, only.topic(), only.cursor(), sub.timeout(), LongPoll.Format.JSON, null, keepAlive,
+                    member(client, sub, LongPoll.PRESENCE_LINGER));
             pending.start();
+        }
+    }
+
+    private static Member member(String client, SubscribeRequest sub, Duration linger) {
+        return client == null ? null : new Member(client, sub.watchPresence(), linger);
+    }
+
+    /** {@code GET /presence/channel/{name}} or {@code /presence/client/{id}}, for what the grant covers. */
+    private void presence(ChannelHandlerContext ctx, String path, SubscriberTokens.Grant grant, boolean keepAlive) {
+        boolean channel = path.startsWith(PresenceEndpoint.CHANNEL_PATH);
+        String name = path.substring((channel ? PresenceEndpoint.CHANNEL_PATH : PresenceEndpoint.CLIENT_PATH).length());
+        String problem = Names.checkTopicName(name, node.limits().maxNameLength());
+        if (problem != null) {
+            bad(ctx, HttpResponseStatus.BAD_REQUEST, problem, keepAlive);
+            return;
+        }
+        Topic topic = channel ? Topic.channel(name) : Topic.client(name);
+        if (covers(ctx, grant, List.of(topic), keepAlive)) {
+            PresenceEndpoint.answer(ctx, node, topic, keepAlive);
         }
     }
 
@@ -227,7 +264,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         pending = new LongPoll(ctx, node, Topic.client(clientId), null, timeout,
-                LongPoll.Format.JAVASCRIPT, callback, keepAlive);
+                LongPoll.Format.JAVASCRIPT, callback, keepAlive, null);
         pending.start();
     }
 

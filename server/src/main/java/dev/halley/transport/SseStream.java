@@ -3,6 +3,8 @@ package dev.halley.transport;
 import dev.halley.message.Message;
 import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
+import dev.halley.presence.Member;
+import dev.halley.presence.PresenceEvent;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFutureListener;
@@ -22,7 +24,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * A Server-Sent Events stream: a chunked {@code text/event-stream} answer that never ends, one
  * event per message ({@code id:} the cursor, {@code data:} the envelope), {@code event: gap} when
- * something is missing, and a comment line every heartbeat so proxies and dead peers are noticed.
+ * something is missing, {@code event: join}/{@code leave} for presence watchers, and a comment line every heartbeat so proxies and dead peers are noticed.
  *
  * <p>Once its head is out and nothing is left unsent, a plain-text stream on epoll leaves Netty's
  * channel and goes on over a {@link HeldSocket} (tried when the head is flushed and again at each
@@ -44,9 +46,9 @@ final class SseStream extends WriteOnlyStream implements StreamSession.Sink, Hea
     /** Null while the stream is on its Netty channel. */
     private HeldSocket held;
 
-    private SseStream(ChannelHandlerContext routerCtx, Node node) {
+    private SseStream(ChannelHandlerContext routerCtx, Node node, Member member) {
         this.node = node;
-        this.session = new StreamSession(routerCtx.channel(), node, this);
+        this.session = new StreamSession(routerCtx.channel(), node, this, member);
     }
 
     /**
@@ -76,9 +78,13 @@ final class SseStream extends WriteOnlyStream implements StreamSession.Sink, Hea
         routerCtx.pipeline().replace(routerCtx.handler(), name, stream);
     }
 
-    /** Opens a subscription stream in the router's place and subscribes its topics. */
-    static void start(ChannelHandlerContext ctx, Node node, SubscribeRequest request) {
-        SseStream stream = new SseStream(ctx, node);
+    /**
+     * Opens a subscription stream in the router's place and subscribes its topics.
+     *
+     * @param member whose stream this is, for presence; null when anonymous
+     */
+    static void start(ChannelHandlerContext ctx, Node node, SubscribeRequest request, Member member) {
+        SseStream stream = new SseStream(ctx, node, member);
         takeOver(ctx, "sse", stream);
         stream.ctx.writeAndFlush(OPENED.duplicate()).addListener(f -> {
             if (f.isSuccess()) {
@@ -151,6 +157,13 @@ final class SseStream extends WriteOnlyStream implements StreamSession.Sink, Hea
             return;
         }
         write(event(ByteBufAllocator.DEFAULT, eventId, message));
+    }
+
+    /** {@code event: join} or {@code leave} with no id line: a presence event moves no cursor. */
+    @Override
+    public void presence(PresenceEvent event) {
+        write(Chunks.of(ByteBufAllocator.DEFAULT, "event: " + event.kind().word() + "\ndata: "
+                + Envelopes.presence(event, false, false) + "\n\n"));
     }
 
     private void write(ByteBuf chunk) {

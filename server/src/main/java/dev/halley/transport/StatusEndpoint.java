@@ -76,6 +76,11 @@ final class StatusEndpoint {
         routing.put("messagesDelivered", stats.deliveredMessages());
         routing.put("readsPerDelivered", stats.readsPerDelivered());
 
+        // This node's presence: channels with a client present, clients with a connection here.
+        ObjectNode presence = root.putObject("presence");
+        presence.put("channels", stats.presentChannels());
+        presence.put("clients", stats.onlineClients());
+
         root.put("draining", node.admin().draining());
         node.admin().statusSections().forEach((name, section) -> root.set(name, Envelopes.MAPPER.valueToTree(section.get())));
 

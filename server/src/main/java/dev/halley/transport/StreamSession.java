@@ -1,11 +1,14 @@
 package dev.halley.transport;
 
+import dev.halley.hub.Online;
 import dev.halley.hub.Subscriber;
 import dev.halley.hub.Subscription;
 import dev.halley.message.Backlog;
 import dev.halley.message.Message;
 import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
+import dev.halley.presence.Member;
+import dev.halley.presence.PresenceEvent;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import java.util.Arrays;
@@ -36,6 +39,11 @@ final class StreamSession implements LoopOutbox.Flushable {
          * so the sink may share one encoding among them.
          */
         void message(Message message, String eventId);
+
+        /** Writes a join or leave event; only sessions with a watching {@link Member} get them. */
+        default void presence(PresenceEvent event) {
+            throw new UnsupportedOperationException("this transport carries no presence events");
+        }
 
         void flush();
     }
@@ -83,16 +91,27 @@ final class StreamSession implements LoopOutbox.Flushable {
     private final EventLoop loop;
     private final Node node;
     private final Sink sink;
+    /** Whose connection this is, for presence; null when anonymous. */
+    private final Member member;
+    /** This connection counted towards its client being online; null when anonymous. */
+    private final Online online;
     /** In subscription order; a plain array because a connection rarely holds more than one. */
     private TopicFeed[] feeds = NONE;
     private boolean closed;
     private boolean flushQueued;
 
     StreamSession(Channel channel, Node node, Sink sink) {
+        this(channel, node, sink, null);
+    }
+
+    /** @param member whose connection this is, for presence; null when anonymous */
+    StreamSession(Channel channel, Node node, Sink sink, Member member) {
         this.connection = new ChannelConnection(channel);
         this.loop = channel.eventLoop();
         this.node = node;
         this.sink = sink;
+        this.member = member;
+        this.online = member == null ? null : node.hub().connect(member);
     }
 
     /** The connection now goes on over {@code held}, on the same loop; called on it. */
@@ -114,7 +133,7 @@ final class StreamSession implements LoopOutbox.Flushable {
         TopicFeed feed = new TopicFeed(topic, cursor);
         feeds = Arrays.copyOf(feeds, feeds.length + 1);
         feeds[feeds.length - 1] = feed;
-        feed.subscription = node.hub().subscribe(topic, cursor, feed);
+        feed.subscription = node.hub().subscribe(topic, cursor, feed, member);
         return null;
     }
 
@@ -135,6 +154,9 @@ final class StreamSession implements LoopOutbox.Flushable {
 
     void close() {
         closed = true;
+        if (online != null) {
+            online.end();
+        }
         for (TopicFeed f : feeds) {
             f.stop();
         }
@@ -253,6 +275,16 @@ final class StreamSession implements LoopOutbox.Flushable {
         public void onMessage(Message message) {
             onConnectionLoop(() -> {
                 if (live && send(message)) {
+                    flushLater();
+                }
+            });
+        }
+
+        @Override
+        public void onPresence(PresenceEvent event) {
+            onConnectionLoop(() -> {
+                if (live && !tooSlow()) {
+                    sink.presence(event);
                     flushLater();
                 }
             });

@@ -13,11 +13,14 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A subscribe request read from its URL and headers: which topics, from which cursors, and how
- * long a long-poll may wait. Every problem is an {@link IllegalArgumentException} whose message is
- * the 400 answer's reason.
+ * A subscribe request read from its URL and headers: which topics, from which cursors, how long a
+ * long-poll may wait, and for presence who is subscribing ({@code id=}) and whether it watches
+ * joins and leaves ({@code presence=1}). Every problem is an {@link IllegalArgumentException}
+ * whose message is the 400 answer's reason.
+ *
+ * @param client the client id the request names with {@code id=}, or null
  */
-record SubscribeRequest(List<TopicCursor> topics, Duration timeout) {
+record SubscribeRequest(List<TopicCursor> topics, Duration timeout, String client, boolean watchPresence) {
 
     /** One topic and where to resume it; {@code cursor} null means "no cursor". */
     record TopicCursor(Topic topic, MessageId cursor) {
@@ -59,7 +62,21 @@ record SubscribeRequest(List<TopicCursor> topics, Duration timeout) {
         for (Topic t : topics) {
             out.add(new TopicCursor(t, cursors.get(t)));
         }
-        return new SubscribeRequest(List.copyOf(out), timeout(query, options));
+        String client = first(params, "id");
+        return new SubscribeRequest(List.copyOf(out), timeout(query, options), client == null ? null : checkName(client, limits),
+                flag(params, "presence"));
+    }
+
+    /** {@code name=1} or {@code name=true}: on; absent, {@code 0} or {@code false}: off. */
+    static boolean flag(Map<String, List<String>> params, String name) {
+        String value = first(params, name);
+        if (value == null || value.equals("0") || value.equals("false")) {
+            return false;
+        }
+        if (value.equals("1") || value.equals("true")) {
+            return true;
+        }
+        throw new IllegalArgumentException(name + " is 1 or 0, got '" + value + "'");
     }
 
     /** The {@code timeout} parameter, or the configured default; bounded by {@code --poll-timeout-max}. */

@@ -5,6 +5,8 @@ import dev.halley.auth.SubscriberTokens;
 import dev.halley.message.Message;
 import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
+import dev.halley.presence.Member;
+import dev.halley.presence.PresenceEvent;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -75,15 +77,18 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
     private long lastHeardNanos;
     private boolean counted;
 
-    private WebSocketStream(ChannelHandlerContext routerCtx, Node node, SubscriberTokens.Grant grant) {
+    private WebSocketStream(ChannelHandlerContext routerCtx, Node node, SubscriberTokens.Grant grant, Member member) {
         this.node = node;
         this.grant = grant;
-        this.session = new StreamSession(routerCtx.channel(), node, this);
+        this.session = new StreamSession(routerCtx.channel(), node, this, member);
     }
 
-    /** @param grant what the subscriber token allows, or null when subscribing is open */
+    /**
+     * @param grant what the subscriber token allows, or null when subscribing is open
+     * @param member whose connection this is, for presence; null when anonymous
+     */
     static void start(ChannelHandlerContext ctx, Node node, FullHttpRequest request, SubscribeRequest sub,
-                      SubscriberTokens.Grant grant) {
+                      SubscriberTokens.Grant grant, Member member) {
         String url = "ws://" + request.headers().get(HttpHeaderNames.HOST, "localhost") + request.uri();
         WebSocketDecoderConfig config = WebSocketDecoderConfig.newBuilder()
                 .maxFramePayloadLength(node.limits().maxMessageBytes())
@@ -100,7 +105,7 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
             Replies.error(ctx, HttpResponseStatus.BAD_REQUEST, "a WebSocket handshake needs Sec-WebSocket-Key", false);
             return;
         }
-        WebSocketStream stream = new WebSocketStream(ctx, node, grant);
+        WebSocketStream stream = new WebSocketStream(ctx, node, grant, member);
         ctx.pipeline().replace(ctx.handler(), "ws", stream);
         ctx.pipeline().addBefore("ws", "ws-aggregator", new WebSocketFrameAggregator(node.limits().maxMessageBytes()));
         ChannelFuture handshake = handshaker.handshake(ctx.channel(), request);
@@ -352,6 +357,11 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
         } else {
             ctx.write(FRAMES.retainedFor(message));
         }
+    }
+
+    @Override
+    public void presence(PresenceEvent event) {
+        ctx.write(new TextWebSocketFrame(Envelopes.presence(event, true, true)));
     }
 
     /** A final, unmasked text frame (RFC 6455 section 5.2) carrying the message's envelope. */
