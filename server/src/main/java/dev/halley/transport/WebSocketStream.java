@@ -342,12 +342,7 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
 
     @Override
     public void gap(Topic topic, MessageId cursor, String eventId) {
-        String envelope = Envelopes.gap(topic, cursor, true);
-        if (held != null) {
-            held.write(heldFrame(FINAL_TEXT, Unpooled.wrappedBuffer(envelope.getBytes(StandardCharsets.UTF_8))));
-        } else {
-            ctx.write(new TextWebSocketFrame(envelope));
-        }
+        writeText(Envelopes.gap(topic, cursor, true));
     }
 
     @Override
@@ -361,7 +356,15 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
 
     @Override
     public void presence(PresenceEvent event) {
-        ctx.write(new TextWebSocketFrame(Envelopes.presence(event, true, true)));
+        writeText(Envelopes.presence(event, true, true));
+    }
+
+    private void writeText(String envelope) {
+        if (held != null) {
+            held.write(heldFrame(FINAL_TEXT, Unpooled.wrappedBuffer(envelope.getBytes(StandardCharsets.UTF_8))));
+        } else {
+            ctx.write(new TextWebSocketFrame(envelope));
+        }
     }
 
     /** A final, unmasked text frame (RFC 6455 section 5.2) carrying the message's envelope. */
