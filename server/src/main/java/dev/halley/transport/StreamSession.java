@@ -89,8 +89,16 @@ final class StreamSession implements LoopOutbox.Flushable {
     private boolean flushQueued;
 
     StreamSession(Channel channel, Node node, Sink sink) {
+        this(channel.eventLoop(), node, sink);
         this.connection = new ChannelConnection(channel);
-        this.loop = channel.eventLoop();
+    }
+
+    /**
+     * A session on {@code loop} whose connection was never a Netty channel: {@link #movedTo}
+     * gives it its connection before anything is subscribed.
+     */
+    StreamSession(EventLoop loop, Node node, Sink sink) {
+        this.loop = loop;
         this.node = node;
         this.sink = sink;
     }
