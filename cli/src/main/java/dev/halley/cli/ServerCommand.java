@@ -63,7 +63,7 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--accept", defaultValue = "reuseport", description = "reuseport (a listening socket per loop) or single (one acceptor). Default: ${DEFAULT-VALUE}.")
     String accept;
 
-    @Option(names = "--lean-accept", defaultValue = "on", description = "on: each loop accepts on its own socket, reads the request head itself and holds a plain SSE subscribe without making a Netty channel, handing anything else to Netty; off: Netty accepts every connection. Used with --accept reuseport on epoll, without TLS or subscriber tokens. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--lean-accept", defaultValue = "on", description = "on: each loop accepts on its own socket, reads the request head itself and holds a plain SSE subscribe without making a Netty channel, handing anything else to Netty; off: Netty accepts every connection. Used with --accept reuseport on epoll, without TLS, subscriber tokens or HTTP/2 (--no-http2). Default: ${DEFAULT-VALUE}.")
     String leanAccept;
 
     @Option(names = "--mailbox-ttl", defaultValue = "60s", description = "How long a message waits in a client's mailbox (default: ${DEFAULT-VALUE}).")

@@ -18,7 +18,7 @@ import java.util.Objects;
  * @param bind address to listen on
  * @param port HTTP port; 0 picks a free one (tests)
  * @param loops event loops, each owning a share of topics and connections
- * @param leanAccept with epoll and {@link AcceptMode#REUSEPORT}, plain HTTP, no subscriber tokens: each
+ * @param leanAccept with epoll and {@link AcceptMode#REUSEPORT}, plain HTTP/1.1 (no TLS, no HTTP/2), no subscriber tokens: each
  *     loop accepts on its own socket without making a Netty channel, serves a plain SSE subscribe as
  *     a held stream at once and hands every other connection to Netty with what it read. On by
  *     default because every test passes with it on; off serves every connection through Netty

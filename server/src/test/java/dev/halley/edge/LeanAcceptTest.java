@@ -3,6 +3,7 @@ package dev.halley.edge;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.halley.testing.TestServer;
+import dev.halley.transport.Http2Options;
 import dev.halley.transport.Limits;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,11 +22,13 @@ import org.junit.jupiter.api.Test;
  */
 class LeanAcceptTest {
 
+    /** The lean path is taken without HTTP/2 (see {@link HalleyServer}). */
+    private static final ServerOptions LEAN = ServerOptions.DEFAULTS.withLoops(2).withHttp2(Http2Options.OFF);
     private static final String SUBSCRIBE = "GET /sub/client/lean HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n";
 
     @Test
     void aPlainSubscribeIsHeldWithoutANettyChannelAndDelivers() throws Exception {
-        try (TestServer s = TestServer.start(); Socket sock = connect(s)) {
+        try (TestServer s = TestServer.start(LEAN); Socket sock = connect(s)) {
             sock.getOutputStream().write(SUBSCRIBE.getBytes(StandardCharsets.US_ASCII));
             String head = readUntil(sock.getInputStream(), ":ok\n\n");
             assertThat(head).startsWith("HTTP/1.1 200 OK\r\n").contains("content-type: text/event-stream; charset=utf-8");
@@ -37,7 +40,7 @@ class LeanAcceptTest {
 
     @Test
     void aSubscribeSentOneByteAtATimeIsServed() throws Exception {
-        try (TestServer s = TestServer.start(); Socket sock = connect(s)) {
+        try (TestServer s = TestServer.start(LEAN); Socket sock = connect(s)) {
             dribble(sock, SUBSCRIBE);
             assertThat(readUntil(sock.getInputStream(), ":ok\n\n")).startsWith("HTTP/1.1 200 OK\r\n");
             s.awaitStatus("the stream held", st -> st.at("/connections/held").asInt() == 1);
@@ -48,7 +51,7 @@ class LeanAcceptTest {
 
     @Test
     void aRequestThatIsNotASubscribeSentOneByteAtATimeIsNettys() throws Exception {
-        try (TestServer s = TestServer.start(); Socket sock = connect(s)) {
+        try (TestServer s = TestServer.start(LEAN); Socket sock = connect(s)) {
             dribble(sock, "GET /status HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(readUntil(sock.getInputStream(), "\r\n")).startsWith("HTTP/1.1 200 OK");
         }
@@ -56,7 +59,7 @@ class LeanAcceptTest {
 
     @Test
     void aWebSocketUpgradeOfASubscribeUrlIsNettys() throws Exception {
-        try (TestServer s = TestServer.start(); Socket sock = connect(s)) {
+        try (TestServer s = TestServer.start(LEAN); Socket sock = connect(s)) {
             sock.getOutputStream().write(("GET /sub/client/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                     + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             assertThat(readUntil(sock.getInputStream(), "\r\n\r\n")).startsWith("HTTP/1.1 101 Switching Protocols");
@@ -66,7 +69,7 @@ class LeanAcceptTest {
 
     @Test
     void pipelinedRequestsAreAnsweredInOrder() throws Exception {
-        try (TestServer s = TestServer.start(); Socket sock = connect(s)) {
+        try (TestServer s = TestServer.start(LEAN); Socket sock = connect(s)) {
             sock.getOutputStream().write(("GET /first HTTP/1.1\r\nHost: x\r\n\r\nGET /second HTTP/1.1\r\nHost: x\r\n\r\n"
                     + SUBSCRIBE).getBytes(StandardCharsets.US_ASCII));
             InputStream in = sock.getInputStream();
@@ -78,7 +81,7 @@ class LeanAcceptTest {
 
     @Test
     void aSubscribeWithBytesAfterItsHeadIsNettysAndStillServed() throws Exception {
-        try (TestServer s = TestServer.start(); Socket sock = connect(s)) {
+        try (TestServer s = TestServer.start(LEAN); Socket sock = connect(s)) {
             sock.getOutputStream().write((SUBSCRIBE + "GET /status HTTP/1.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             assertThat(readUntil(sock.getInputStream(), ":ok\n\n")).startsWith("HTTP/1.1 200 OK");
             String id = s.publish("client/lean", "after");
@@ -89,15 +92,15 @@ class LeanAcceptTest {
     @Test
     void anOversizedHeadGetsTheSameAnswerAsWithTheLeanPathOff() throws Exception {
         String huge = "GET /sub/client/big HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nX-Big: " + "a".repeat(12_000) + "\r\n\r\n";
-        String lean = firstLine(ServerOptions.DEFAULTS.withLoops(2), huge);
+        String lean = firstLine(LEAN, huge);
         assertThat(lean).startsWith("HTTP/1.1 431");
-        assertThat(lean).isEqualTo(firstLine(ServerOptions.DEFAULTS.withLoops(2).withLeanAccept(false), huge));
+        assertThat(lean).isEqualTo(firstLine(LEAN.withLeanAccept(false), huge));
     }
 
     @Test
     void aHeadNearTheConfiguredLimitIsJudgedByNetty() throws Exception {
         Limits d = Limits.DEFAULTS;
-        ServerOptions small = ServerOptions.DEFAULTS.withLoops(2).withLimits(new Limits(d.maxConnections(), d.maxNameLength(),
+        ServerOptions small = LEAN.withLimits(new Limits(d.maxConnections(), d.maxNameLength(),
                 d.maxMessageBytes(), 512, d.maxUriBytes(), d.maxSubscriptionsPerConnection(), d.maxOutboundBytes(), d.pollBatch(),
                 d.maxConnectionsPerAddress(), d.publishesPerSecondPerKey()));
         String near = "GET /sub/client/near HTTP/1.1\r\nAccept: text/event-stream\r\nX-Pad: " + "p".repeat(470) + "\r\n\r\n";
@@ -106,7 +109,7 @@ class LeanAcceptTest {
 
     @Test
     void aSlowHeadIsClosedByTheHeadTimeout() throws Exception {
-        try (TestServer s = TestServer.start(ServerOptions.DEFAULTS.withLoops(2).withHeaderTimeout(Duration.ofMillis(400)));
+        try (TestServer s = TestServer.start(LEAN.withHeaderTimeout(Duration.ofMillis(400)));
              Socket slow = connect(s)) {
             slow.getOutputStream().write("GET /sub/client/slow HTTP/1.1\r\nHo".getBytes(StandardCharsets.US_ASCII));
             long start = System.nanoTime();
@@ -119,7 +122,7 @@ class LeanAcceptTest {
 
     @Test
     void aHeadHandedToNettyKeepsTheTimeLeftSinceItsAccept() throws Exception {
-        try (TestServer s = TestServer.start(ServerOptions.DEFAULTS.withLoops(2).withHeaderTimeout(Duration.ofMillis(600)));
+        try (TestServer s = TestServer.start(LEAN.withHeaderTimeout(Duration.ofMillis(600)));
              Socket slow = connect(s)) {
             OutputStream out = slow.getOutputStream();
             out.write("GET /sub/client/slow HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -144,7 +147,7 @@ class LeanAcceptTest {
             "GET /sub/client/a HTTP/1.1\nAccept: text/event-stream\n\n",
             "GET /sub/client/a HTTP/1.1\r\nAccept: text/event-stream\r\nBad Header: x\r\n\r\n",
         };
-        try (TestServer lean = TestServer.start(); TestServer netty = TestServer.start(ServerOptions.DEFAULTS.withLoops(2).withLeanAccept(false))) {
+        try (TestServer lean = TestServer.start(LEAN); TestServer netty = TestServer.start(LEAN.withLeanAccept(false))) {
             for (String head : heads) {
                 assertThat(answer(lean, head)).as(head).isEqualTo(answer(netty, head));
             }
@@ -153,7 +156,7 @@ class LeanAcceptTest {
 
     @Test
     void theConnectionLimitHoldsOnTheLeanPath() throws Exception {
-        try (TestServer s = TestServer.start(ServerOptions.DEFAULTS.withLoops(2).withLimits(Limits.DEFAULTS.withMaxConnections(2, 100)));
+        try (TestServer s = TestServer.start(LEAN.withLimits(Limits.DEFAULTS.withMaxConnections(2, 100)));
              Socket a = connect(s)) {
             a.getOutputStream().write(SUBSCRIBE.getBytes(StandardCharsets.US_ASCII));
             readUntil(a.getInputStream(), ":ok\n\n");
@@ -163,6 +166,20 @@ class LeanAcceptTest {
                 c.getOutputStream().write(SUBSCRIBE.replace("lean", "c").getBytes(StandardCharsets.US_ASCII));
                 assertThat(readUntil(c.getInputStream(), "\r\n")).startsWith("HTTP/1.1 503");
             }
+        }
+    }
+
+    @Test
+    void aDrainEndsHeldStreamsAndHeadsStillBeingRead() throws Exception {
+        try (TestServer s = TestServer.start(LEAN); Socket stream = connect(s); Socket slow = connect(s)) {
+            stream.getOutputStream().write(SUBSCRIBE.getBytes(StandardCharsets.US_ASCII));
+            readUntil(stream.getInputStream(), ":ok\n\n");
+            slow.getOutputStream().write("GET /sub/client/slow HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.awaitStatus("both connected", st -> st.at("/connections/total").asInt() >= 2);
+            s.server().drain(Duration.ofSeconds(5)).toCompletableFuture().get();
+            assertThat(readUntil(stream.getInputStream(), "0\r\n\r\n")).contains("retry: ");
+            assertThat(stream.getInputStream().read()).isEqualTo(-1);
+            assertThat(slow.getInputStream().read()).isEqualTo(-1);
         }
     }
 
