@@ -12,7 +12,6 @@ import io.netty.channel.IoRegistration;
 import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.epoll.LinuxSocket;
 import io.netty.channel.unix.FileDescriptor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -40,7 +39,8 @@ final class LeanConnection implements EpollIoHandle, TickWheel.Member {
     private static final Logger log = LoggerFactory.getLogger(LeanConnection.class);
 
     private final LeanListener listener;
-    private final LinuxSocket socket;
+    /** A bare descriptor: Netty's socket types ask the kernel for the address family when made. */
+    private final FileDescriptor socket;
     private final InetSocketAddress remote;
     private final long headDeadlineNanos;
     /** What has been read of a head that did not come whole; null until then. */
@@ -50,7 +50,7 @@ final class LeanConnection implements EpollIoHandle, TickWheel.Member {
     private int wheelPosition = -1;
     private boolean done;
 
-    LeanConnection(LeanListener listener, LinuxSocket socket, InetSocketAddress remote, long headDeadlineNanos) {
+    LeanConnection(LeanListener listener, FileDescriptor socket, InetSocketAddress remote, long headDeadlineNanos) {
         this.listener = listener;
         this.socket = socket;
         this.remote = remote;

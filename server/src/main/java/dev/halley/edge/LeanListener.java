@@ -136,12 +136,12 @@ final class LeanListener implements EpollIoHandle {
             if (fd < 0) {
                 return;
             }
-            accepted(LinuxSocket.newSocket(fd), NativeInetAddress.address(acceptedAddress, 1, acceptedAddress[0]));
+            accepted(new FileDescriptor(fd), NativeInetAddress.address(acceptedAddress, 1, acceptedAddress[0]));
         }
     }
 
     /** The connection gate's counting and limits, as {@link ConnectionGate} applies them to a channel. */
-    private void accepted(LinuxSocket accepted, InetSocketAddress remote) {
+    private void accepted(FileDescriptor accepted, InetSocketAddress remote) {
         NodeCounters counters = node.counters();
         boolean underTotal = counters.opened(loop, node.limits().maxConnections());
         int fromAddress = counters.openedFrom(remote.getAddress());
