@@ -39,6 +39,19 @@ class LeanAcceptTest {
     }
 
     @Test
+    void aHeldStreamStartsWithTheBytesNettyWouldWrite() throws Exception {
+        String lean;
+        try (TestServer s = TestServer.start(LEAN); Socket sock = connect(s)) {
+            sock.getOutputStream().write(SUBSCRIBE.getBytes(StandardCharsets.US_ASCII));
+            lean = readUntil(sock.getInputStream(), ":ok\n\n");
+        }
+        try (TestServer s = TestServer.start(LEAN.withLeanAccept(false)); Socket sock = connect(s)) {
+            sock.getOutputStream().write(SUBSCRIBE.getBytes(StandardCharsets.US_ASCII));
+            assertThat(lean).isEqualTo(readUntil(sock.getInputStream(), ":ok\n\n"));
+        }
+    }
+
+    @Test
     void aSubscribeSentOneByteAtATimeIsServed() throws Exception {
         try (TestServer s = TestServer.start(LEAN); Socket sock = connect(s)) {
             dribble(sock, SUBSCRIBE);
