@@ -246,12 +246,14 @@ start_server() {
   SUB_FLAGS="" FANOUT_TRANSPORT="" PUB_ARGS=()
   case "$name" in
     halley) start_halley "$port" "$log" "$@" ;;
+    # HTTP/1.1 only: the lean accept path needs h2c off (an fd handed to Netty has no parent channel).
+    halley-h1) start_halley "$port" "$log" --no-http2 "$@" ;;
     # The same server; only the bench's subscribers differ (h2c streams, publishing stays HTTP/1.1).
     halley-h2) start_halley "$port" "$log" "$@" && SUB_FLAGS="--http2" ;;
     halley-ws) start_halley "$port" "$log" "$@" && FANOUT_TRANSPORT=ws ;;
     halley-pusher) start_halley_pusher "$port" "$log" "$@" ;;
     nchan) start_nchan "$port" "$dir" ;;
     pushpin) start_pushpin "$port" "$dir" ;;
-    *) echo "unknown server $name (halley, halley-h2, halley-ws, halley-pusher, nchan, pushpin)" >&2; return 2 ;;
+    *) echo "unknown server $name (halley, halley-h1, halley-h2, halley-ws, halley-pusher, nchan, pushpin)" >&2; return 2 ;;
   esac
 }

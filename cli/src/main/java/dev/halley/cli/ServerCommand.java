@@ -63,6 +63,9 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--accept", defaultValue = "reuseport", description = "reuseport (a listening socket per loop) or single (one acceptor). Default: ${DEFAULT-VALUE}.")
     String accept;
 
+    @Option(names = "--lean-accept", defaultValue = "on", description = "on: each loop accepts on its own socket, reads the request head itself and holds a plain SSE subscribe without making a Netty channel, handing anything else to Netty; off: Netty accepts every connection. Used with --accept reuseport on epoll, without TLS, subscriber tokens or HTTP/2 (--no-http2). Default: ${DEFAULT-VALUE}.")
+    String leanAccept;
+
     @Option(names = "--mailbox-ttl", defaultValue = "60s", description = "How long a message waits in a client's mailbox (default: ${DEFAULT-VALUE}).")
     Duration mailboxTtl;
 
@@ -288,13 +291,18 @@ final class ServerCommand implements Callable<Integer> {
             case "single" -> AcceptMode.SINGLE;
             default -> throw new IllegalArgumentException("--accept must be reuseport or single, got " + accept);
         };
+        boolean lean = switch (leanAccept) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException("--lean-accept must be on or off, got " + leanAccept);
+        };
         Limits limits = new Limits(maxConnections, maxNameLength, maxMessageBytes, maxHeaderBytes, maxUriBytes,
                 maxSubscriptions, maxOutboundBytes, pollBatch, maxConnectionsPerAddress, publishRate, presenceListLimit);
         BrokerOptions broker = new BrokerOptions(new Retention(mailboxTtl, mailboxMax),
                 new Retention(channelTtl, channelHistory), BrokerOptions.DEFAULTS.sweepInterval());
         MegaCometOptions mc = new MegaCometOptions(megacomet, ports(megacometWorkerPorts), megacometManagerPort);
         int loopCount = loops == 0 ? Runtime.getRuntime().availableProcessors() : loops;
-        return new ServerOptions(bind, port, loopCount, mode, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout,
+        return new ServerOptions(bind, port, loopCount, mode, lean, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout,
                 mc, broker, security(), Http2Options.DEFAULTS.withEnabled(http2).withMaxConcurrentStreams(h2MaxStreams)
                         .withMaxPendingBytesPerConnection(h2MaxPendingBytes),
                 new MercureOptions(mercurePublisherKey, mercureSubscriberKey, mercureAnonymous));

@@ -31,6 +31,11 @@ final class ConnectionGate extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.channel().hasAttr(LeanListener.HEAD_DEADLINE_NANOS)) {
+            // Counted and let in by the lean path at its accept, which handed it here afterwards.
+            super.channelActive(ctx);
+            return;
+        }
         boolean underTotal = node.counters().opened(ctx.channel().eventLoop(), node.limits().maxConnections());
         InetAddress address = addressOf(ctx);
         int fromAddress = address == null ? 0 : node.counters().openedFrom(address);

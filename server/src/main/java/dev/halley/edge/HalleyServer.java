@@ -25,6 +25,7 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -40,6 +41,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -62,6 +64,8 @@ public final class HalleyServer implements AutoCloseable {
      */
     private static final FixedRecvByteBufAllocator READS = new FixedRecvByteBufAllocator(4096);
 
+    private static final int BACKLOG = 4096;
+
     private static final Logger log = LoggerFactory.getLogger(HalleyServer.class);
 
     private final ServerOptions options;
@@ -70,6 +74,7 @@ public final class HalleyServer implements AutoCloseable {
     private final Hub hub;
     private final Node node;
     private final List<Channel> listeners = new ArrayList<>();
+    private final List<LeanListener> leanListeners = new ArrayList<>();
     private final boolean epoll;
     private final List<Integer> workerPorts = new ArrayList<>();
     private final SslContext tls;
@@ -117,7 +122,10 @@ public final class HalleyServer implements AutoCloseable {
             server.node.startMetrics(server.loops.next());
             String publishBind = options.security().publishBind();
             HttpPipeline.Role mainRole = publishBind == null ? HttpPipeline.Role.ALL : HttpPipeline.Role.SUBSCRIBE;
-            server.port = server.bind(options.bind(), options.port(), server.tracked(server.http(mainRole, server.tls)));
+            ChannelInitializer<Channel> main = server.tracked(server.http(mainRole, server.tls));
+            server.port = server.leanAccept()
+                    ? server.bindLean(options.bind(), options.port(), main, mainRole)
+                    : server.bind(options.bind(), options.port(), main);
             if (publishBind != null) {
                 String[] hostPort = Security.parsePublishBind(publishBind);
                 server.publishPort = server.bind(hostPort[0], Integer.parseInt(hostPort[1]),
@@ -135,8 +143,9 @@ public final class HalleyServer implements AutoCloseable {
             server.close();
             throw e;
         }
-        log.info("event=started bind={} port={} loops={} transport={} accept={} tls={} broker={}", options.bind(), server.port,
-                options.loops(), server.epoll ? "epoll" : "nio", server.acceptMode().name().toLowerCase(),
+        log.info("event=started bind={} port={} loops={} transport={} accept={} lean_accept={} tls={} broker={}", options.bind(),
+                server.port, options.loops(), server.epoll ? "epoll" : "nio", server.acceptMode().name().toLowerCase(),
+                server.leanAccept() ? "on" : "off",
                 server.tls == null ? "off" : server.tls.getClass().getSimpleName(), server.broker.getClass().getSimpleName());
         return server;
     }
@@ -168,6 +177,47 @@ public final class HalleyServer implements AutoCloseable {
     /** The accept mode in force: {@link AcceptMode#SINGLE} when the transport has no {@code SO_REUSEPORT}. */
     public AcceptMode acceptMode() {
         return epoll ? options.acceptMode() : AcceptMode.SINGLE;
+    }
+
+    /**
+     * Whether the main port takes the lean accept path. It needs a socket per loop on epoll, and
+     * serves only plain-text subscribes open to all: with TLS or subscriber tokens every connection
+     * would be handed to Netty anyway, so Netty accepts them itself. Nor with HTTP/2: Netty's
+     * stream multiplexer tells a server's connection by its parent (the listening channel), which
+     * a channel made on an accepted descriptor cannot have, so an h2c connection handed off would
+     * be served as a client's.
+     */
+    private boolean leanAccept() {
+        return options.leanAccept() && acceptMode() == AcceptMode.REUSEPORT && tls == null
+                && options.security().subscriberSecret() == null && !options.http2().enabled();
+    }
+
+    /**
+     * Binds one {@link LeanListener} per loop on the port; a connection it hands to Netty gets the
+     * options and pipeline {@link #bootstrap} gives an accepted one ({@code TCP_NODELAY} and
+     * {@code SO_KEEPALIVE} it inherits from the listening socket). Returns the port bound.
+     */
+    private int bindLean(String host, int requestedPort, ChannelInitializer<Channel> initializer, HttpPipeline.Role role) {
+        requireUnused(host, requestedPort);
+        int high = options.limits().maxOutboundBytes();
+        WriteBufferWaterMark marks = new WriteBufferWaterMark(high / 2, high);
+        Consumer<EpollSocketChannel> handOff = ch -> {
+            ch.config().setWriteBufferWaterMark(marks).setRecvByteBufAllocator(READS);
+            ch.pipeline().addLast(initializer);
+        };
+        int bound = requestedPort;
+        for (EventExecutor e : loops) {
+            try {
+                LeanListener listener = LeanListener.listen((EventLoop) e, new InetSocketAddress(host, bound), BACKLOG, node, role,
+                        options.headerTimeout().toNanos(), handOff);
+                leanListeners.add(listener);
+                // Port 0 picks a free port once; every other loop must join that same port.
+                bound = listener.localAddress().getPort();
+            } catch (IOException ex) {
+                throw new ChannelException("cannot listen on " + host + ":" + bound + ": " + ex.getMessage(), ex);
+            }
+        }
+        return bound;
     }
 
     private HttpInitializer http(HttpPipeline.Role role, SslContext tlsOrNull) {
@@ -245,7 +295,7 @@ public final class HalleyServer implements AutoCloseable {
         return new ServerBootstrap()
                 .group(acceptor, workers)
                 .channel(channel)
-                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_BACKLOG, BACKLOG)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
@@ -295,6 +345,8 @@ public final class HalleyServer implements AutoCloseable {
         for (Channel ch : listeners) {
             ch.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         }
+        // Connections still sending their head are closed with the lean listeners, as a drain closes idle ones.
+        leanListeners.forEach(LeanListener::stop);
         node.startDrain();
         try {
             while (node.trackedConnections() > 0 && System.nanoTime() < deadline) {
@@ -320,6 +372,7 @@ public final class HalleyServer implements AutoCloseable {
         for (Channel ch : listeners) {
             ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
+        leanListeners.forEach(LeanListener::stop);
         node.close();
         broker.close();
         loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);

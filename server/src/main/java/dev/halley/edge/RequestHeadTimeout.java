@@ -28,7 +28,10 @@ final class RequestHeadTimeout extends ChannelDuplexHandler {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        arm(ctx);
+        Long leanDeadline = ctx.channel().hasAttr(LeanListener.HEAD_DEADLINE_NANOS)
+                ? ctx.channel().attr(LeanListener.HEAD_DEADLINE_NANOS).get() : null;
+        // A connection the lean path read first has been timed since its accept: it gets what is left.
+        arm(ctx, leanDeadline == null ? timeoutNanos : Math.max(0, leanDeadline - System.nanoTime()));
         super.channelActive(ctx);
     }
 
@@ -46,7 +49,7 @@ final class RequestHeadTimeout extends ChannelDuplexHandler {
             promise = promise.unvoid();
             promise.addListener(f -> {
                 if (f.isSuccess() && ctx.channel().isActive()) {
-                    arm(ctx);
+                    arm(ctx, timeoutNanos);
                 }
             });
         }
@@ -64,12 +67,12 @@ final class RequestHeadTimeout extends ChannelDuplexHandler {
         disarm();
     }
 
-    private void arm(ChannelHandlerContext ctx) {
+    private void arm(ChannelHandlerContext ctx, long delayNanos) {
         disarm();
         timer = ctx.executor().schedule(() -> {
             counters.rejected(NodeCounters.Reject.HEADER_TIMEOUT);
             ctx.close();
-        }, timeoutNanos, TimeUnit.NANOSECONDS);
+        }, delayNanos, TimeUnit.NANOSECONDS);
     }
 
     private void disarm() {

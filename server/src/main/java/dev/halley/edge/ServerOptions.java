@@ -18,6 +18,11 @@ import java.util.Objects;
  * @param bind address to listen on
  * @param port HTTP port; 0 picks a free one (tests)
  * @param loops event loops, each owning a share of topics and connections
+ * @param leanAccept with epoll and {@link AcceptMode#REUSEPORT}, plain HTTP/1.1 (no TLS, no HTTP/2), no subscriber tokens: each
+ *     loop accepts on its own socket without making a Netty channel, serves a plain SSE subscribe as
+ *     a held stream at once and hands every other connection to Netty with what it read. On by
+ *     default because every test passes with it on; off serves every connection through Netty
+ * @param acceptMode how connections are accepted
  * @param pollTimeout how long a long-poll is held when the request names no {@code timeout}
  * @param pollTimeoutMax the longest {@code timeout} a request may ask for
  * @param heartbeat interval of SSE comments and WebSocket pings on idle streams
@@ -26,13 +31,13 @@ import java.util.Objects;
  * @param headerTimeout a connection that has not sent a whole request head this long after connecting
  *     (or after its last answer) is closed: slowloris costs a socket for this long at most
  */
-public record ServerOptions(String bind, int port, int loops, AcceptMode acceptMode, Limits limits,
+public record ServerOptions(String bind, int port, int loops, AcceptMode acceptMode, boolean leanAccept, Limits limits,
                             Duration pollTimeout, Duration pollTimeoutMax, Duration heartbeat, Duration headerTimeout,
                             MegaCometOptions megacomet, BrokerOptions broker, Security security,
                             Http2Options http2, MercureOptions mercure) {
 
     public static final ServerOptions DEFAULTS = new ServerOptions("0.0.0.0", 8080,
-            Runtime.getRuntime().availableProcessors(), AcceptMode.REUSEPORT, Limits.DEFAULTS,
+            Runtime.getRuntime().availableProcessors(), AcceptMode.REUSEPORT, true, Limits.DEFAULTS,
             Duration.ofSeconds(30), Duration.ofMinutes(2), Duration.ofSeconds(15), Duration.ofSeconds(10),
             MegaCometOptions.DISABLED, BrokerOptions.DEFAULTS, Security.OPEN,
             Http2Options.DEFAULTS, MercureOptions.OFF);
@@ -59,50 +64,54 @@ public record ServerOptions(String bind, int port, int loops, AcceptMode acceptM
     }
 
     public ServerOptions withBind(String newBind) {
-        return new ServerOptions(newBind, port, loops, acceptMode, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, megacomet, broker, security, http2, mercure);
+        return new ServerOptions(newBind, port, loops, acceptMode, leanAccept, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, megacomet, broker, security, http2, mercure);
     }
 
     public ServerOptions withPort(int newPort) {
-        return new ServerOptions(bind, newPort, loops, acceptMode, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, megacomet, broker, security, http2, mercure);
+        return new ServerOptions(bind, newPort, loops, acceptMode, leanAccept, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, megacomet, broker, security, http2, mercure);
     }
 
     public ServerOptions withLoops(int newLoops) {
-        return new ServerOptions(bind, port, newLoops, acceptMode, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, megacomet, broker, security, http2, mercure);
+        return new ServerOptions(bind, port, newLoops, acceptMode, leanAccept, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, megacomet, broker, security, http2, mercure);
     }
 
     public ServerOptions withAcceptMode(AcceptMode newMode) {
-        return new ServerOptions(bind, port, loops, newMode, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, megacomet, broker, security, http2, mercure);
+        return new ServerOptions(bind, port, loops, newMode, leanAccept, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, megacomet, broker, security, http2, mercure);
+    }
+
+    public ServerOptions withLeanAccept(boolean newLeanAccept) {
+        return new ServerOptions(bind, port, loops, acceptMode, newLeanAccept, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, megacomet, broker, security, http2, mercure);
     }
 
     public ServerOptions withLimits(Limits newLimits) {
-        return new ServerOptions(bind, port, loops, acceptMode, newLimits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, megacomet, broker, security, http2, mercure);
+        return new ServerOptions(bind, port, loops, acceptMode, leanAccept, newLimits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, megacomet, broker, security, http2, mercure);
     }
 
     public ServerOptions withTimeouts(Duration newPollTimeout, Duration newPollTimeoutMax, Duration newHeartbeat) {
-        return new ServerOptions(bind, port, loops, acceptMode, limits, newPollTimeout, newPollTimeoutMax, newHeartbeat, headerTimeout, megacomet, broker, security, http2, mercure);
+        return new ServerOptions(bind, port, loops, acceptMode, leanAccept, limits, newPollTimeout, newPollTimeoutMax, newHeartbeat, headerTimeout, megacomet, broker, security, http2, mercure);
     }
 
     public ServerOptions withHeaderTimeout(Duration newHeaderTimeout) {
-        return new ServerOptions(bind, port, loops, acceptMode, limits, pollTimeout, pollTimeoutMax, heartbeat, newHeaderTimeout, megacomet, broker, security, http2, mercure);
+        return new ServerOptions(bind, port, loops, acceptMode, leanAccept, limits, pollTimeout, pollTimeoutMax, heartbeat, newHeaderTimeout, megacomet, broker, security, http2, mercure);
     }
 
     public ServerOptions withMegacomet(MegaCometOptions newMegacomet) {
-        return new ServerOptions(bind, port, loops, acceptMode, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, newMegacomet, broker, security, http2, mercure);
+        return new ServerOptions(bind, port, loops, acceptMode, leanAccept, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, newMegacomet, broker, security, http2, mercure);
     }
 
     public ServerOptions withBroker(BrokerOptions newBroker) {
-        return new ServerOptions(bind, port, loops, acceptMode, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, megacomet, newBroker, security, http2, mercure);
+        return new ServerOptions(bind, port, loops, acceptMode, leanAccept, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, megacomet, newBroker, security, http2, mercure);
     }
 
     public ServerOptions withSecurity(Security newSecurity) {
-        return new ServerOptions(bind, port, loops, acceptMode, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, megacomet, broker, newSecurity, http2, mercure);
+        return new ServerOptions(bind, port, loops, acceptMode, leanAccept, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, megacomet, broker, newSecurity, http2, mercure);
     }
 
     public ServerOptions withHttp2(Http2Options newHttp2) {
-        return new ServerOptions(bind, port, loops, acceptMode, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, megacomet, broker, security, newHttp2, mercure);
+        return new ServerOptions(bind, port, loops, acceptMode, leanAccept, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, megacomet, broker, security, newHttp2, mercure);
     }
 
     public ServerOptions withMercure(MercureOptions newMercure) {
-        return new ServerOptions(bind, port, loops, acceptMode, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, megacomet, broker, security, http2, newMercure);
+        return new ServerOptions(bind, port, loops, acceptMode, leanAccept, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout, megacomet, broker, security, http2, newMercure);
     }
 }

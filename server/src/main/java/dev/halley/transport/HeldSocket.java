@@ -160,6 +160,27 @@ final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
         return socket;
     }
 
+    /**
+     * Holds a socket that never was a Netty channel: {@code fd}, accepted and answered on
+     * {@code loop} by the edge's lean accept path, is registered with that loop at once. What
+     * {@code owner} writes before then is queued as with {@link #take}. Called on {@code loop}.
+     */
+    static HeldSocket adopt(FileDescriptor fd, EventLoop loop, Node node, InetAddress peer, Owner owner) {
+        HeldSocket socket = new HeldSocket(fd, loop, node, peer);
+        socket.owner = owner;
+        socket.loopSockets.add(socket);
+        // On its own loop the registration completes before register() returns.
+        ((IoEventLoop) loop).register(socket).addListener(registered -> {
+            if (!registered.isSuccess()) {
+                log.warn("event=hold_failed step=register cause={}", registered.cause().toString());
+                socket.registrationFailed();
+                return;
+            }
+            socket.registered((IoRegistration) registered.getNow());
+        });
+        return socket;
+    }
+
     private void registered(IoRegistration r) {
         registering = false;
         registration = r;

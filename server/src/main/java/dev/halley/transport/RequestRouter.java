@@ -189,7 +189,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
-    private static Member member(String client, SubscribeRequest sub, Duration linger) {
+    static Member member(String client, SubscribeRequest sub, Duration linger) {
         return client == null ? null : new Member(client, sub.watchPresence(), linger);
     }
 

@@ -7,9 +7,12 @@ import dev.halley.presence.Member;
 import dev.halley.presence.PresenceEvent;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
+import io.netty.channel.unix.FileDescriptor;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -19,6 +22,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -34,6 +38,10 @@ final class SseStream extends WriteOnlyStream implements StreamSession.Sink, Hea
 
     private static final ByteBuf OPENED = Chunks.constant(":ok\n\n");
     private static final ByteBuf HEARTBEAT = Chunks.constant(":hb\n\n");
+    /** What {@link #takeOver}'s head encodes to with no extra headers (no CORS origin). */
+    private static final ByteBuf HELD_HEAD = Unpooled.unreleasableBuffer(Unpooled.directBuffer().writeBytes((
+            "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\ncache-control: no-cache\r\n"
+            + "X-Accel-Buffering: no\r\ntransfer-encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII)).asReadOnly());
     private static final ByteBuf DRAINED = Chunks.constant("retry: " + AdminEndpoint.RECONNECT_AFTER_MILLIS + "\n\n");
 
     /** Events of single-subscription streams, whose id is the message's: the same bytes for all of them. */
@@ -49,6 +57,11 @@ final class SseStream extends WriteOnlyStream implements StreamSession.Sink, Hea
     private SseStream(ChannelHandlerContext routerCtx, Node node, Member member) {
         this.node = node;
         this.session = new StreamSession(routerCtx.channel(), node, this, member);
+    }
+
+    private SseStream(EventLoop loop, Node node, Member member) {
+        this.node = node;
+        this.session = new StreamSession(loop, node, this, member);
     }
 
     /**
@@ -96,6 +109,28 @@ final class SseStream extends WriteOnlyStream implements StreamSession.Sink, Hea
             stream.session.subscribe(tc.topic(), tc.cursor());
         }
         HeartbeatWheel.join(ctx.channel().eventLoop(), node.options().heartbeat(), stream);
+    }
+
+    /**
+     * Opens a subscription stream on {@code fd}, a plain socket accepted on {@code loop} whose
+     * request head was read without Netty: writes the same answer head {@link #takeOver} would
+     * encode, holds the socket at once and subscribes its topics. Called on {@code loop}.
+     */
+    static void startHeld(EventLoop loop, Node node, FileDescriptor fd, InetAddress peer, SubscribeRequest request, Member member) {
+        SseStream stream = new SseStream(loop, node, member);
+        node.counters().transportStarted(Transport.SSE);
+        stream.held = HeldSocket.adopt(fd, loop, node, peer, stream);
+        if (!stream.held.isOpen()) {
+            return;
+        }
+        stream.session.movedTo(stream.held);
+        stream.held.write(HELD_HEAD.duplicate());
+        stream.held.write(OPENED.duplicate());
+        stream.held.flush();
+        for (SubscribeRequest.TopicCursor tc : request.topics()) {
+            stream.session.subscribe(tc.topic(), tc.cursor());
+        }
+        HeartbeatWheel.join(loop, node.options().heartbeat(), stream);
     }
 
     /** Moves onto a {@link HeldSocket} if this stream is still on a channel that can leave Netty now. */

@@ -106,8 +106,16 @@ final class StreamSession implements LoopOutbox.Flushable {
 
     /** @param member whose connection this is, for presence; null when anonymous */
     StreamSession(Channel channel, Node node, Sink sink, Member member) {
+        this(channel.eventLoop(), node, sink, member);
         this.connection = new ChannelConnection(channel);
-        this.loop = channel.eventLoop();
+    }
+
+    /**
+     * A session on {@code loop} whose connection was never a Netty channel: {@link #movedTo}
+     * gives it its connection before anything is subscribed.
+     */
+    StreamSession(EventLoop loop, Node node, Sink sink, Member member) {
+        this.loop = loop;
         this.node = node;
         this.sink = sink;
         this.member = member;
