@@ -148,14 +148,7 @@ final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
                 socket.registrationFailed();
                 return;
             }
-            ((IoEventLoop) loop).register(socket).addListener(registered -> {
-                if (!registered.isSuccess()) {
-                    log.warn("event=hold_failed step=register cause={}", registered.cause().toString());
-                    socket.registrationFailed();
-                    return;
-                }
-                socket.registered((IoRegistration) registered.getNow());
-            });
+            socket.register();
         });
         return socket;
     }
@@ -170,15 +163,20 @@ final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
         socket.owner = owner;
         socket.loopSockets.add(socket);
         // On its own loop the registration completes before register() returns.
-        ((IoEventLoop) loop).register(socket).addListener(registered -> {
+        socket.register();
+        return socket;
+    }
+
+    /** Registers the descriptor with this socket's loop; what was queued meanwhile is written once it is. */
+    private void register() {
+        ((IoEventLoop) loop).register(this).addListener(registered -> {
             if (!registered.isSuccess()) {
                 log.warn("event=hold_failed step=register cause={}", registered.cause().toString());
-                socket.registrationFailed();
+                registrationFailed();
                 return;
             }
-            socket.registered((IoRegistration) registered.getNow());
+            registered((IoRegistration) registered.getNow());
         });
-        return socket;
     }
 
     private void registered(IoRegistration r) {
