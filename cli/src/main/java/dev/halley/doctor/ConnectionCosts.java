@@ -7,9 +7,9 @@ package dev.halley.doctor;
  * <p>Measured on this project's reference machine kind (Linux x86-64, 2 cores, 24 GiB, Netty 4.2
  * native epoll):
  * <ul>
- *   <li>kernel and processes: section "500,000 concurrent SSE subscribers on this box"
- *       ({@code bench/million --connections 500000 --hold 120s} on f0ca0a9: 27 nodes x 18,519 idle
- *       SSE subscribers + 27 benches over one redis-server, JDK 25, the script's lean flags and
+ *   <li>kernel and processes: section "1,000,000 concurrent SSE subscribers on this box"
+ *       ({@code bench/million --hold 300s} on a fresh clone of 4628eb8: 53 nodes x 18,868 idle
+ *       SSE subscribers + 53 benches over one redis-server, JDK 25, the script's lean flags and
  *       class-data archives). Slab growth divided by the connections (over loopback both ends are
  *       in this kernel, so it is the pair's), and each role's PSS ({@code /proc/<pid>/smaps_rollup})
  *       at the peak: what one more process of that role costs when many share the JDK's and the
@@ -48,8 +48,8 @@ final class ConnectionCosts {
         }
     }
 
-    /** Kernel memory of one loopback connection, both ends together: 10,286 B of slab growth per pair at 500,013. */
-    static final long KERNEL_BYTES_PER_LOOPBACK_PAIR = 10_286;
+    /** Kernel memory of one loopback connection, both ends together: 10,294 B of slab growth per pair at 1,000,004. */
+    static final long KERNEL_BYTES_PER_LOOPBACK_PAIR = 10_294;
 
     /**
      * Kernel memory of one end of a connection whose peer is on another machine: half of the
@@ -58,24 +58,24 @@ final class ConnectionCosts {
     static final long KERNEL_BYTES_PER_SOCKET = KERNEL_BYTES_PER_LOOPBACK_PAIR / 2;
 
     /** Connections each node and each bench held when the process figures below were taken. */
-    static final long CONNECTIONS_PER_MEASURED_PROCESS = 18_519;
+    static final long CONNECTIONS_PER_MEASURED_PROCESS = 18_868;
 
-    /** A node's PSS at the 500,000 peak: 74 MiB (sum PSS 1,993 MiB over 27 nodes). */
-    static final long NODE_PSS_BYTES = 74L * 1024 * 1024;
+    /** A node's PSS at the 1,000,004 peak: 79 MiB (sum PSS 4,196 MiB over 53 nodes). */
+    static final long NODE_PSS_BYTES = 79L * 1024 * 1024;
 
-    /** A bench's PSS at the same peak: 78 MiB (sum PSS 2,106 MiB over 27 benches). */
+    /** A bench's PSS at the same peak: 78 MiB (sum PSS 4,132 MiB over 53 benches). */
     static final long BENCH_PSS_BYTES = 78L * 1024 * 1024;
 
-    /** The one redis-server's RSS at the same peak: 133 MiB. */
-    static final long REDIS_BYTES = 133L * 1024 * 1024;
+    /** The one redis-server's RSS at the same peak: 259 MiB. */
+    static final long REDIS_BYTES = 259L * 1024 * 1024;
 
     /** A {@code halley bench} process's live heap per idle SSE subscriber: 1,349 B. */
     static final long CLIENT_HEAP_BYTES_PER_CONNECTION = 1_349;
 
-    /** What one more node costs besides its connections' heap: its PSS less 18,519 idle SSE connections' heap (~64 MiB). */
+    /** What one more node costs besides its connections' heap: its PSS less 18,868 idle SSE connections' heap (~69 MiB). */
     static final long NODE_PROCESS_BYTES = NODE_PSS_BYTES - CONNECTIONS_PER_MEASURED_PROCESS * Transport.SSE.heapBytesPerConnection;
 
-    /** What one more bench costs besides its subscribers' heap: its PSS less 18,519 subscribers' heap (~54 MiB). */
+    /** What one more bench costs besides its subscribers' heap: its PSS less 18,868 subscribers' heap (~54 MiB). */
     static final long BENCH_PROCESS_BYTES = BENCH_PSS_BYTES - CONNECTIONS_PER_MEASURED_PROCESS * CLIENT_HEAP_BYTES_PER_CONNECTION;
 
     /**

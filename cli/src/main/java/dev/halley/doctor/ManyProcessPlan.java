@@ -22,7 +22,7 @@ final class ManyProcessPlan {
 
     static final String NODE_FLAGS = LEAN_FLAGS + " -Xmx104m";
     static final String BENCH_FLAGS = LEAN_FLAGS + " -Xmx60m";
-    static final String NODE_ARGS = "server --loops 1 --sse-heartbeat 10m";
+    static final String NODE_ARGS = "server --loops 1 --sse-heartbeat 10m --no-http2";
     static final String BENCH_ARGS = "bench --loops 1 --pub-concurrency 1 --max-pending 16";
 
     private ManyProcessPlan() {

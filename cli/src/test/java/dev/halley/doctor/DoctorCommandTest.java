@@ -112,34 +112,34 @@ class DoctorCommandTest {
 
         Run run = doctorOnFakeRoot("--connections", "10000");
 
-        // 10,000 x 10,286 B = 98.1 MiB; 10,000 x 554 B = 5.3 MiB; 10,000 x 1,349 B = 12.9 MiB;
-        // a node: 74 MiB PSS less 18,519 x 554 B = 64.2 MiB; a bench: 78 MiB less 18,519 x 1,349 B = 54.2 MiB.
+        // 10,000 x 10,294 B = 98.2 MiB; 10,000 x 554 B = 5.3 MiB; 10,000 x 1,349 B = 12.9 MiB;
+        // a node: 79 MiB PSS less 18,868 x 554 B = 69.0 MiB; a bench: 78 MiB less 18,868 x 1,349 B = 53.7 MiB.
         assertThat(run.exitCode()).isEqualTo(0);
-        assertThat(run.out()).contains("10,000 x 10,286 B (loopback pair)").contains("= 98.1 MiB")
+        assertThat(run.out()).contains("10,000 x 10,294 B (loopback pair)").contains("= 98.2 MiB")
                 .contains("10,000 x 554 B (idle sse, node)").contains("= 5.3 MiB")
                 .contains("10,000 x 1,349 B (halley bench)").contains("= 12.9 MiB")
-                .contains("1 x 64.2 MiB + 1 x 54.2 MiB (lean)").contains("= 118.4 MiB")
-                .contains("= 234.6 MiB")
+                .contains("1 x 69.0 MiB + 1 x 53.7 MiB (lean)").contains("= 122.8 MiB")
+                .contains("= 239.1 MiB")
                 .contains("Memory estimate for 1 server and 1 client processes")
                 .doesNotContain("redis-server");
     }
 
     /**
-     * The run the costs were measured in (docs/PERFORMANCE.md, "500,000 concurrent SSE subscribers
+     * The run the costs were measured in (docs/PERFORMANCE.md, "1,000,000 concurrent SSE subscribers
      * on this box"): the doctor plans its processes and estimates what was measured at its peak,
-     * sum PSS 1,993 MiB (nodes) + 2,106 MiB (benches) + redis 133 MiB + slab 4,905 MiB = 8.9 GiB.
+     * sum PSS 4,196 MiB (nodes) + 4,132 MiB (benches) + redis 259 MiB + slab 9,818 MiB = 18.0 GiB.
      */
     @Test
     void theMeasuredRunIsPlannedAndEstimatedAsItWasMeasured() throws IOException {
         writeSmallLimitMachine();
 
-        Run run = doctorOnFakeRoot("--connections", "500000");
+        Run run = doctorOnFakeRoot("--connections", "1000000");
 
-        assertThat(run.out()).contains("Memory estimate for 27 server and 27 client processes")
-                .contains("27 nodes x 18,519 connections + 27 benches, one redis-server")
-                .contains("27 x 64.2 MiB + 27 x 54.2 MiB (lean)")
-                .contains("redis-server   1 x 133.0 MiB (shared by the nodes)")
-                .contains("total                                                       = 8.9 GiB");
+        assertThat(run.out()).contains("Memory estimate for 53 server and 53 client processes")
+                .contains("53 nodes x 18,868 connections + 53 benches, one redis-server")
+                .contains("53 x 69.0 MiB + 53 x 53.7 MiB (lean)")
+                .contains("redis-server   1 x 259.0 MiB (shared by the nodes)")
+                .contains("total                                                       = 18.0 GiB");
     }
 
     @Test
@@ -175,13 +175,13 @@ class DoctorCommandTest {
         Run run = doctorOnFakeRoot("--connections", "1000000");
 
         assertThat(plan).contains("1000004 connections = 53 nodes x 18868 + 53 benches")
-                .contains("'--node-args' '--loops 1 --sse-heartbeat 10m'")
+                .contains("'--node-args' '--loops 1 --sse-heartbeat 10m --no-http2'")
                 .contains("'--bench-args' '--loops 1 --pub-concurrency 1 --max-pending 16'");
         assertThat(run.out()).contains("bench/million --connections 1000000)")
                 .contains("53 nodes x 18,868 connections + 53 benches")
                 .contains("  node JVM:  " + nodeJvm + "\n")
                 .contains("  bench JVM: " + benchJvm + "\n")
-                .contains("  node:      halley server --loops 1 --sse-heartbeat 10m\n")
+                .contains("  node:      halley server --loops 1 --sse-heartbeat 10m --no-http2\n")
                 .contains("  bench:     halley bench --loops 1 --pub-concurrency 1 --max-pending 16\n");
     }
 
@@ -212,7 +212,7 @@ class DoctorCommandTest {
                 .contains("BLOCKER  fs.file-max")
                 .contains("fs.file-max = ")
                 .contains("clients elsewhere")
-                .contains("2,000,000 x 5,143 B (one end)")
+                .contains("2,000,000 x 5,147 B (one end)")
                 .doesNotContain("client processes (halley bench");
     }
 
