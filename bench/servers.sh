@@ -6,7 +6,7 @@
 # After start_<server>, SERVER_PIDS is a comma list of the server's processes (for --server-pid)
 # and SUB_URL_FANOUT / PUB_URL_FANOUT / SUB_URL_DIRECT / PUB_URL_DIRECT / PUB_BODY are its bench
 # templates. After start_server, SUB_FLAGS holds the bench flags its subscribers need (halley-h2:
-# --http2, so they are HTTP/2 streams by prior knowledge; empty otherwise), for unquoted expansion;
+# --http2, so they are HTTP/2 streams by prior knowledge, h2c being on there; empty otherwise), for unquoted expansion;
 # FANOUT_TRANSPORT is the fan-out transport the server is measured with, or empty for the
 # caller's choice (halley-ws: ws, halley-pusher: pusher; bench/compare's connect run uses it too),
 # and PUB_ARGS the extra bench arguments its publishes need (halley-pusher: --pusher-app).
@@ -246,10 +246,10 @@ start_server() {
   SUB_FLAGS="" FANOUT_TRANSPORT="" PUB_ARGS=()
   case "$name" in
     halley) start_halley "$port" "$log" "$@" ;;
-    # HTTP/1.1 only: the lean accept path needs h2c off (an fd handed to Netty has no parent channel).
+    # HTTP/2 off altogether (the default already has h2c off, so plain connects take the lean path).
     halley-h1) start_halley "$port" "$log" --no-http2 "$@" ;;
-    # The same server; only the bench's subscribers differ (h2c streams, publishing stays HTTP/1.1).
-    halley-h2) start_halley "$port" "$log" "$@" && SUB_FLAGS="--http2" ;;
+    # h2c on; the bench's subscribers are h2c streams, publishing stays HTTP/1.1.
+    halley-h2) start_halley "$port" "$log" --h2c "$@" && SUB_FLAGS="--http2" ;;
     halley-ws) start_halley "$port" "$log" "$@" && FANOUT_TRANSPORT=ws ;;
     halley-pusher) start_halley_pusher "$port" "$log" "$@" ;;
     nchan) start_nchan "$port" "$dir" ;;

@@ -10,6 +10,7 @@ import dev.halley.broker.LocalBroker;
 import dev.halley.edge.HalleyServer;
 import dev.halley.edge.ServerOptions;
 import dev.halley.testing.SelfSignedCert;
+import dev.halley.transport.Http2Options;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,7 +43,7 @@ class BenchHttp2Test {
      */
     @Test
     void h2cFanoutLosesNothingAndSharesFewConnections() throws Exception {
-        HalleyServer server = start(ServerOptions.DEFAULTS);
+        HalleyServer server = start(ServerOptions.DEFAULTS.withHttp2(Http2Options.DEFAULTS.withCleartext(true)));
         try {
             String base = "http://127.0.0.1:" + server.port();
             CompletableFuture<JsonNode> run = CompletableFuture.supplyAsync(() -> BenchCli.run(dir, "--scenario", "fanout",

@@ -63,7 +63,7 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--accept", defaultValue = "reuseport", description = "reuseport (a listening socket per loop) or single (one acceptor). Default: ${DEFAULT-VALUE}.")
     String accept;
 
-    @Option(names = "--lean-accept", defaultValue = "on", description = "on: each loop accepts on its own socket, reads the request head itself and holds a plain SSE subscribe without making a Netty channel, handing anything else to Netty; off: Netty accepts every connection. Used with --accept reuseport on epoll, without TLS, subscriber tokens or HTTP/2 (--no-http2). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--lean-accept", defaultValue = "on", description = "on: each loop accepts on its own socket, reads the request head itself and holds a plain SSE subscribe without making a Netty channel, handing anything else to Netty; off: Netty accepts every connection. Used with --accept reuseport on epoll, without TLS, subscriber tokens or --h2c. Default: ${DEFAULT-VALUE}.")
     String leanAccept;
 
     @Option(names = "--mailbox-ttl", defaultValue = "60s", description = "How long a message waits in a client's mailbox (default: ${DEFAULT-VALUE}).")
@@ -166,8 +166,12 @@ final class ServerCommand implements Callable<Integer> {
     String advertise;
 
     @Option(names = "--http2", defaultValue = "true", negatable = true, fallbackValue = "true",
-            description = "Speak HTTP/2: h2 over TLS (ALPN) and h2c by prior knowledge in clear text (default: ${DEFAULT-VALUE}).")
+            description = "Speak HTTP/2: h2 over TLS (ALPN), and with --h2c also in clear text (default: ${DEFAULT-VALUE}).")
     boolean http2;
+
+    @Option(names = "--h2c", defaultValue = "false",
+            description = "Also speak h2c (HTTP/2 by prior knowledge) on clear-text listeners. Off by default: browsers use HTTP/2 only over TLS, and a listener that must tell h2c from HTTP/1.1 cannot take the lean accept path (default: ${DEFAULT-VALUE}).")
+    boolean h2c;
 
     @Option(names = "--h2-max-streams", defaultValue = "128", description = "Concurrent HTTP/2 streams per connection; more are refused (default: ${DEFAULT-VALUE}).")
     int h2MaxStreams;
@@ -303,7 +307,7 @@ final class ServerCommand implements Callable<Integer> {
         MegaCometOptions mc = new MegaCometOptions(megacomet, ports(megacometWorkerPorts), megacometManagerPort);
         int loopCount = loops == 0 ? Runtime.getRuntime().availableProcessors() : loops;
         return new ServerOptions(bind, port, loopCount, mode, lean, limits, pollTimeout, pollTimeoutMax, heartbeat, headerTimeout,
-                mc, broker, security(), Http2Options.DEFAULTS.withEnabled(http2).withMaxConcurrentStreams(h2MaxStreams)
+                mc, broker, security(), Http2Options.DEFAULTS.withEnabled(http2).withCleartext(h2c).withMaxConcurrentStreams(h2MaxStreams)
                         .withMaxPendingBytesPerConnection(h2MaxPendingBytes),
                 new MercureOptions(mercurePublisherKey, mercureSubscriberKey, mercureAnonymous));
     }

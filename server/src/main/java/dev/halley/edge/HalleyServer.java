@@ -182,14 +182,14 @@ public final class HalleyServer implements AutoCloseable {
     /**
      * Whether the main port takes the lean accept path. It needs a socket per loop on epoll, and
      * serves only plain-text subscribes open to all: with TLS or subscriber tokens every connection
-     * would be handed to Netty anyway, so Netty accepts them itself. Nor with HTTP/2: Netty's
+     * would be handed to Netty anyway, so Netty accepts them itself. Nor with h2c: Netty's
      * stream multiplexer tells a server's connection by its parent (the listening channel), which
      * a channel made on an accepted descriptor cannot have, so an h2c connection handed off would
      * be served as a client's.
      */
     private boolean leanAccept() {
         return options.leanAccept() && acceptMode() == AcceptMode.REUSEPORT && tls == null
-                && options.security().subscriberSecret() == null && !options.http2().enabled();
+                && options.security().subscriberSecret() == null && !options.http2().spokenOn(false);
     }
 
     /**
@@ -221,7 +221,7 @@ public final class HalleyServer implements AutoCloseable {
     }
 
     private HttpInitializer http(HttpPipeline.Role role, SslContext tlsOrNull) {
-        return new HttpInitializer(node, role, tlsOrNull, options.headerTimeout().toNanos(), options.http2().enabled());
+        return new HttpInitializer(node, role, tlsOrNull, options.headerTimeout().toNanos(), options.http2().spokenOn(tlsOrNull != null));
     }
 
     private int bindManager(int requestedPort) throws InterruptedException {

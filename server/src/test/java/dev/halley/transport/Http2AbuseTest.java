@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class Http2AbuseTest {
 
-    private static final Http2Options TIGHT = new Http2Options(true, 4, 20, 20, Duration.ofSeconds(60), 8 * 1024 * 1024);
+    private static final Http2Options TIGHT = new Http2Options(true, true, 4, 20, 20, Duration.ofSeconds(60), 8 * 1024 * 1024);
 
     private static TestServer server() {
         return TestServer.start(ServerOptions.DEFAULTS.withLoops(2).withHttp2(TIGHT));

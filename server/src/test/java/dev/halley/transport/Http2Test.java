@@ -32,6 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(60)
 class Http2Test {
 
+    /** The default node with h2c on: clear-text HTTP/2 is opt-in ({@code --h2c}). */
+    private static final ServerOptions H2C = ServerOptions.DEFAULTS.withHttp2(Http2Options.DEFAULTS.withCleartext(true));
+
     private static TestServer tlsServer(SelfSignedCert cert) {
         Security tls = new Security(List.of(), null, List.of(), cert.cert(), cert.key(), null);
         return TestServer.start(ServerOptions.DEFAULTS.withLoops(2).withSecurity(tls)
@@ -116,7 +119,7 @@ class Http2Test {
 
     @Test
     void h2cByPriorKnowledgeAndHttp11ShareOnePort() {
-        try (TestServer s = TestServer.start(); H2Connection h2c = H2Connection.open(s.port(), 0)) {
+        try (TestServer s = TestServer.start(H2C); H2Connection h2c = H2Connection.open(s.port(), 0)) {
             h2c.request(1, "GET", "/status", true);
             Http2Headers head = h2c.decode(h2c.next(H2Connection.HEADERS, 1));
             assertThat(head.status().toString()).isEqualTo("200");
@@ -128,7 +131,7 @@ class Http2Test {
 
     @Test
     void anSseStreamOverH2cCarriesEventsAsDataFramesAndEndsOnDrain() {
-        try (TestServer s = TestServer.start(); H2Connection h2c = H2Connection.open(s.port(), 0)) {
+        try (TestServer s = TestServer.start(H2C); H2Connection h2c = H2Connection.open(s.port(), 0)) {
             h2c.request(1, "GET", "/sub/channel/news", true, "accept", "text/event-stream");
             assertThat(h2c.decode(h2c.next(H2Connection.HEADERS, 1)).status().toString()).isEqualTo("200");
             assertThat(new String(h2c.next(H2Connection.DATA, 1).payload(), StandardCharsets.US_ASCII)).isEqualTo(":ok\n\n");
@@ -152,7 +155,7 @@ class Http2Test {
 
     @Test
     void aStreamWhoseClientStopsReadingIsDroppedAsASlowConsumerAndItsConnectionLives() {
-        ServerOptions small = ServerOptions.DEFAULTS.withLoops(2).withLimits(Limits.DEFAULTS.withStreams(32, 16 * 1024));
+        ServerOptions small = H2C.withLoops(2).withLimits(Limits.DEFAULTS.withStreams(32, 16 * 1024));
         try (TestServer s = TestServer.start(small); H2Connection h2c = H2Connection.open(s.port(), 1024)) {
             h2c.request(1, "GET", "/sub/channel/flood", true, "accept", "text/event-stream");
             assertThat(h2c.decode(h2c.next(H2Connection.HEADERS, 1)).status().toString()).isEqualTo("200");
@@ -175,7 +178,7 @@ class Http2Test {
         // Each stream may queue 64 KiB, the connection 256 KiB: 16 streams of ~25 KiB each stay
         // under their own bound but not under the connection's.
         ServerOptions bounded = ServerOptions.DEFAULTS.withLoops(2).withLimits(Limits.DEFAULTS.withStreams(32, 64 * 1024))
-                .withHttp2(Http2Options.DEFAULTS.withMaxPendingBytesPerConnection(256 * 1024));
+                .withHttp2(Http2Options.DEFAULTS.withCleartext(true).withMaxPendingBytesPerConnection(256 * 1024));
         try (TestServer s = TestServer.start(bounded)) {
             try (H2Connection unread = subscribed(s, 16, "flood")) {
                 publish(s, "channel/flood", 12);
@@ -218,7 +221,7 @@ class Http2Test {
 
     @Test
     void aConnectionWithNoOpenStreamIsClosedAfterTheHeaderTimeout() {
-        ServerOptions quick = ServerOptions.DEFAULTS.withLoops(1).withHeaderTimeout(Duration.ofMillis(300));
+        ServerOptions quick = H2C.withLoops(1).withHeaderTimeout(Duration.ofMillis(300));
         try (TestServer s = TestServer.start(quick); H2Connection idle = H2Connection.open(s.port(), 0)) {
             idle.request(1, "GET", "/status", true);
             assertThat(idle.decode(idle.next(H2Connection.HEADERS, 1)).status().toString()).isEqualTo("200");
@@ -229,8 +232,16 @@ class Http2Test {
 
     @Test
     void withHttp2OffAPrefaceIsNotAnswered() {
-        try (TestServer s = TestServer.start(ServerOptions.DEFAULTS.withLoops(1).withHttp2(Http2Options.OFF));
-             H2Connection h2c = H2Connection.open(s.port(), 0)) {
+        prefaceIsNotAnsweredBy(ServerOptions.DEFAULTS.withLoops(1).withHttp2(Http2Options.OFF));
+    }
+
+    @Test
+    void byDefaultAClearTextPrefaceIsNotAnswered() {
+        prefaceIsNotAnsweredBy(ServerOptions.DEFAULTS.withLoops(1));
+    }
+
+    private static void prefaceIsNotAnsweredBy(ServerOptions options) {
+        try (TestServer s = TestServer.start(options); H2Connection h2c = H2Connection.open(s.port(), 0)) {
             H2Connection.Frame first = h2c.read();
             assertThat(first == null || first.type() != H2Connection.SETTINGS).isTrue();
             assertThat(s.send(HttpRequest.newBuilder(s.uri("/status")).timeout(Duration.ofSeconds(10)).build()).version())
