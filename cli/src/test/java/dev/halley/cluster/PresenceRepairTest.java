@@ -76,6 +76,8 @@ class PresenceRepairTest {
                 List<String> room = clients(c.b, "room");
                 return room.contains("bob") && !room.contains("carol");
             });
+            // Long enough for B's watch to compare (every second) and see carol gone.
+            Thread.sleep(2500);
             Signals.send(c.a.process(), "CONT");
             c.awaitRepaired("node_stopped");
             c.assertWatchersHeardNoChange(Set.of("carol"));

@@ -74,6 +74,11 @@ final class RedisPresence implements PresenceDirectory {
     /** Guarded by this: a pass is under way. */
     private boolean rewriting;
     /**
+     * Guarded by this: the next pass waits for a heartbeat sent after this ({@link System#nanoTime}),
+     * so the second comes a heartbeat after the first even when delayed heartbeats are stored together.
+     */
+    private long nextPassAfterNanos;
+    /**
      * When the latest stored heartbeat was sent ({@link System#nanoTime}; written under this): the
      * membership lasts its time to live from about then.
      */
@@ -262,8 +267,9 @@ final class RedisPresence implements PresenceDirectory {
             if (stale) {
                 stale = false;
                 passesLeft = 2;
+                nextPassAfterNanos = sentNanos - 1;
             }
-            if (rewrite == null || rewriting || passesLeft == 0) {
+            if (rewrite == null || rewriting || passesLeft == 0 || sentNanos - nextPassAfterNanos <= 0) {
                 return;
             }
             pass = 3 - passesLeft--;
@@ -275,6 +281,7 @@ final class RedisPresence implements PresenceDirectory {
             boolean resume;
             synchronized (this) {
                 rewriting = false;
+                nextPassAfterNanos = System.nanoTime();
                 if (e != null) {
                     stale = true;
                 }
