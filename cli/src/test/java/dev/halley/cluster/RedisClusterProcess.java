@@ -17,7 +17,9 @@ import java.util.concurrent.TimeUnit;
  * A real Redis Cluster on loopback: three masters and three replicas of
  * {@code redis-server --cluster-enabled yes}, joined with {@code redis-cli --cluster create}, each in
  * a temp dir of its own, without persistence. The node timeout is short (2 s) so that a killed
- * master's replica is promoted quickly.
+ * master's replica is promoted quickly. The cluster counts as up only once every replica has finished
+ * its first sync: a replica that never synced refuses to fail over ("disconnected from master for
+ * longer than allowed"), so a master killed before that would never be replaced.
  */
 final class RedisClusterProcess implements AutoCloseable {
 
@@ -40,6 +42,9 @@ final class RedisClusterProcess implements AutoCloseable {
             create();
             for (int port : ports) {
                 awaitClusterOk(port);
+            }
+            for (int port : ports) {
+                awaitReplicaSynced(port);
             }
         } catch (IOException | InterruptedException | RuntimeException e) {
             close();
@@ -94,6 +99,7 @@ final class RedisClusterProcess implements AutoCloseable {
         List<String> command = List.of(tool("redis-server"), "--port", Integer.toString(port), "--bind", "127.0.0.1",
                 "--cluster-enabled", "yes", "--cluster-config-file", own.resolve("nodes.conf").toString(),
                 "--cluster-node-timeout", Integer.toString(NODE_TIMEOUT_MILLIS), "--save", "", "--appendonly", "no",
+                "--repl-diskless-sync-delay", "0",
                 "--dir", own.toString());
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(own.resolve("redis.log").toFile())).start();
@@ -131,6 +137,20 @@ final class RedisClusterProcess implements AutoCloseable {
             Thread.sleep(100);
         }
         throw new IllegalStateException("the cluster did not become ok on " + port + " within 30s: " + info);
+    }
+
+    /** Returns at once for a master; for a replica, once its link to the master is up after the first full sync. */
+    private static void awaitReplicaSynced(int port) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        String info = "";
+        while (System.nanoTime() < deadline) {
+            info = cli(port, "info", "replication");
+            if (info.contains("role:master") || info.contains("master_link_status:up")) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the replica on " + port + " did not finish its first sync within 30s: " + info);
     }
 
     @Override
