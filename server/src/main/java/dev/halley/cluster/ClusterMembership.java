@@ -2,6 +2,8 @@ package dev.halley.cluster;
 
 import dev.halley.broker.RedisLink;
 import dev.halley.presence.PresenceDirectory;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
@@ -23,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * {@link NodeRecord} with a time to live and reads back the roster, which {@code /status} shows as
  * the node's view of the cluster. A failed heartbeat (Redis unreachable) is logged once and retried
  * at the next tick; the view then keeps the last roster and says {@code degraded}.
+ *
+ * <p>It also tells the node's {@link RedisPresence} when Redis may have lost its entries: a
+ * heartbeat failed, the link dropped, or a heartbeat had to create the membership hash anew (its
+ * {@code HSET} added fields, so the hash had expired or Redis restarted empty). These facts come
+ * with what the node does anyway: no command is added to learn them, nothing runs per connection.
  */
 public final class ClusterMembership implements AutoCloseable {
 
@@ -40,10 +47,14 @@ public final class ClusterMembership implements AutoCloseable {
     private final RedisLink link;
     private final RedisLink.Connection<String, String> connection;
     private final RedisClusterAsyncCommands<String, String> redis;
+    private final RedisPresence presence;
+    private final RedisConnectionStateListener linkListener;
     private final ScheduledFuture<?> ticks;
     private volatile List<NodeRecord> roster = List.of();
     private volatile boolean reachable = true;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Set by the first stored heartbeat, which creates the membership hash without anything having been lost. */
+    private volatile boolean established;
     private long lastPublished = -1;
     private long lastDelivered;
     private long lastTickNanos;
@@ -57,6 +68,16 @@ public final class ClusterMembership implements AutoCloseable {
         this.link = RedisLink.open(uri, resources);
         this.connection = link.connect(StringCodec.UTF8);
         this.redis = connection.async();
+        this.presence = new RedisPresence(RedisPresence.instance(id, startedAtMillis), redis, resources.eventExecutorGroup());
+        // A reconnect may come before the next heartbeat and lead to an empty Redis: the watchers
+        // must not be told its emptiness meanwhile. Called on Lettuce's loop; suspect() does not block.
+        this.linkListener = new RedisConnectionStateListener() {
+            @Override
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> lost) {
+                presence.suspect("link_lost");
+            }
+        };
+        connection.stateful().addListener(linkListener);
         this.ticks = resources.eventExecutorGroup().scheduleWithFixedDelay(this::beat, 0,
                 ClusterRoster.HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
         log.info("event=cluster_joined node={} address={}", id, address);
@@ -68,7 +89,7 @@ public final class ClusterMembership implements AutoCloseable {
      * time keeps a node restarted under the same id from reviving what its killed run left behind.
      */
     public PresenceDirectory presence() {
-        return new RedisPresence(RedisPresence.instance(id, startedAtMillis), redis, resources.eventExecutorGroup());
+        return presence;
     }
 
     /** The node's view for {@code /status}: its id, whether Redis answered the last heartbeat, the live nodes. */
@@ -92,12 +113,19 @@ public final class ClusterMembership implements AutoCloseable {
         now.thenCompose(current -> {
             NodeRecord self = record(current);
             String key = ClusterRoster.nodeKey(id);
-            redis.hset(key, self.toFields());
+            long sentNanos = System.nanoTime();
+            CompletionStage<Long> added = redis.hset(key, self.toFields());
             redis.pexpire(key, ClusterRoster.NODE_TTL_MILLIS);
             redis.sadd(ClusterRoster.NODES_KEY, id);
-            return ClusterRoster.live(redis);
+            return ClusterRoster.live(redis).thenCombine(added, (live, fields) -> {
+                presence.heartbeatStored(sentNanos, fields > 0 && established);
+                established = true;
+                return live;
+            });
         }).whenComplete((nodes, failure) -> {
             if (failure != null) {
+                // A lost reply may have hidden that this heartbeat created the hash anew.
+                presence.suspect("heartbeat_failed");
                 if (reachable) {
                     reachable = false;
                     log.warn("event=heartbeat_failed node={} cause={}", id, failure.toString());
@@ -131,6 +159,7 @@ public final class ClusterMembership implements AutoCloseable {
             return;
         }
         ticks.cancel(false);
+        connection.stateful().removeListener(linkListener);
         try {
             redis.del(ClusterRoster.nodeKey(id)).get(1, TimeUnit.SECONDS);
             redis.srem(ClusterRoster.NODES_KEY, id).get(1, TimeUnit.SECONDS);

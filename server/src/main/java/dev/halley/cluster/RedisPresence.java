@@ -20,6 +20,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,17 @@ import org.slf4j.LoggerFactory;
  * {@link #WATCH_INTERVAL_MILLIS}, so a change on another node, or a node dropping out of the
  * roster, is announced within about that interval once it is visible. A node that starts watching
  * a channel announces nobody who was already there.
+ *
+ * <p>Self-repair: Redis may lose this node's entries while its clients stay connected, when it
+ * restarts empty, or when the node is cut off (or stalls) past its membership's time to live and
+ * readers delete its fields. So whenever that may have happened ({@link #suspect}: a heartbeat or
+ * a write failed, the link dropped, the membership hash had to be created anew), the node rewrites
+ * every entry it holds from its own state at the next stored heartbeat, and once more at the
+ * heartbeat after: a reader that found the membership absent just before it came back may delete
+ * what the first pass wrote. From the suspicion until the second pass is stored, this node's
+ * watchers are told nothing; the comparisons then resume against what was known before, so they
+ * hear only what changed meanwhile, and the other nodes, rewriting at their own first heartbeat,
+ * have had a heartbeat's time to be back.
  */
 final class RedisPresence implements PresenceDirectory {
 
@@ -52,6 +64,25 @@ final class RedisPresence implements PresenceDirectory {
     private final ScheduledExecutorService timer;
     private final Map<String, Watch> watched = new ConcurrentHashMap<>();
     private volatile Consumer<PresenceEvent> events;
+    private volatile Supplier<CompletionStage<Long>> reportAll;
+    /** Watchers are told nothing while set: what Redis holds of this node may be incomplete. */
+    private volatile boolean held;
+    /** Guarded by this: Redis may lack entries of this node, which no rewrite has yet covered. */
+    private boolean stale;
+    /** Guarded by this: rewrite passes still to run, each at a stored heartbeat. */
+    private int passesLeft;
+    /** Guarded by this: a pass is under way. */
+    private boolean rewriting;
+    /**
+     * Guarded by this: the next pass waits for a heartbeat sent after this ({@link System#nanoTime}),
+     * so the second comes a heartbeat after the first even when delayed heartbeats are stored together.
+     */
+    private long nextPassAfterNanos;
+    /**
+     * When the latest stored heartbeat was sent ({@link System#nanoTime}; written under this): the
+     * membership lasts its time to live from about then.
+     */
+    private volatile long heartbeatSentNanos = System.nanoTime();
 
     /**
      * @param node this node's {@link #instance}
@@ -77,16 +108,18 @@ final class RedisPresence implements PresenceDirectory {
     }
 
     @Override
-    public void channel(String channel, ClientPresence presence) {
-        store(channelKey(channel), node + " " + presence.client(), presence);
+    public CompletionStage<Void> channel(String channel, ClientPresence presence) {
+        CompletionStage<Void> stored = store(channelKey(channel), node + " " + presence.client(), presence);
         if (watched.containsKey(channel)) {
             compare(channel);
         }
+        return stored;
     }
 
     @Override
-    public void start(Consumer<PresenceEvent> events) {
+    public void start(Consumer<PresenceEvent> events, Supplier<CompletionStage<Long>> reportAll) {
         this.events = events;
+        this.reportAll = reportAll;
         timer.scheduleWithFixedDelay(() -> watched.keySet().forEach(this::compare),
                 WATCH_INTERVAL_MILLIS, WATCH_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
     }
@@ -107,13 +140,19 @@ final class RedisPresence implements PresenceDirectory {
      * compares with the one before it and no answer overtakes an older one.
      */
     private void compare(String channel) {
+        if (System.nanoTime() - heartbeatSentNanos > TimeUnit.MILLISECONDS.toNanos(ClusterRoster.NODE_TTL_MILLIS)) {
+            // No heartbeat stored for a time to live (the node stalled, or its commands hang): the
+            // membership may have expired and readers deleted this node's fields.
+            suspect("membership_expired");
+        }
         Watch watch = watched.get(channel);
-        if (watch == null || !watch.begin()) {
+        if (held || watch == null || !watch.begin()) {
             return;
         }
         channel(channel, Integer.MAX_VALUE).whenComplete((now, e) -> {
             List<PresenceEvent> changes = new ArrayList<>();
-            if (e == null) {
+            // A read made or answered while on hold may lack this node's entries: it is not compared.
+            if (e == null && !held) {
                 Set<String> clients = new LinkedHashSet<>();
                 now.clients().forEach(c -> clients.add(c.client()));
                 Set<String> before = watch.replace(clients);
@@ -173,17 +212,91 @@ final class RedisPresence implements PresenceDirectory {
     }
 
     @Override
-    public void client(ClientPresence presence) {
-        store(clientKey(presence.client()), node, presence);
+    public CompletionStage<Void> client(ClientPresence presence) {
+        return store(clientKey(presence.client()), node, presence);
     }
 
-    private void store(String key, String field, ClientPresence presence) {
+    private CompletionStage<Void> store(String key, String field, ClientPresence presence) {
         CompletionStage<?> write = presence.online()
                 ? redis.hset(key, field, presence.sinceMillis() + ":" + presence.connections())
                 : redis.hdel(key, field);
-        write.whenComplete((done, e) -> {
+        return write.handle((done, e) -> {
             if (e != null) {
                 log.debug("event=presence_write_failed key={} cause={}", key, e.toString());
+                suspect("write_failed");
+                throw new IllegalStateException("presence not stored in " + key, e);
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Redis may lack some of this node's entries from now on: {@code cause} is a failed heartbeat or
+     * write, a dropped link, or a membership hash created anew. Holds the watchers' comparisons and
+     * has the next stored heartbeat start a rewrite. Any thread.
+     */
+    void suspect(String cause) {
+        boolean already;
+        synchronized (this) {
+            already = held;
+            stale = true;
+            held = true;
+        }
+        if (!already) {
+            log.info("event=presence_suspect node={} cause={}", node, cause);
+        }
+    }
+
+    /**
+     * A heartbeat was stored: the membership hash exists now, so what is written from here on counts.
+     * Runs the next rewrite pass when one is due and none is under way. Any thread.
+     *
+     * @param sentNanos when the heartbeat was sent ({@link System#nanoTime})
+     * @param membershipCreated the heartbeat created the hash (it had expired, or Redis lost it)
+     */
+    void heartbeatStored(long sentNanos, boolean membershipCreated) {
+        if (membershipCreated) {
+            suspect("membership_lapsed");
+        }
+        Supplier<CompletionStage<Long>> rewrite = reportAll;
+        int pass;
+        synchronized (this) {
+            if (sentNanos - heartbeatSentNanos > 0) {
+                heartbeatSentNanos = sentNanos;
+            }
+            if (stale) {
+                stale = false;
+                passesLeft = 2;
+                nextPassAfterNanos = sentNanos - 1;
+            }
+            if (rewrite == null || rewriting || passesLeft == 0 || sentNanos - nextPassAfterNanos <= 0) {
+                return;
+            }
+            pass = 3 - passesLeft--;
+            rewriting = true;
+        }
+        long startNanos = System.nanoTime();
+        rewrite.get().whenComplete((entries, e) -> {
+            long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+            boolean resume;
+            synchronized (this) {
+                rewriting = false;
+                nextPassAfterNanos = System.nanoTime();
+                if (e != null) {
+                    stale = true;
+                }
+                resume = !stale && passesLeft == 0;
+                if (resume) {
+                    held = false;
+                }
+            }
+            if (e != null) {
+                log.warn("event=presence_rewrite_failed node={} pass={} took_ms={} cause={}", node, pass, tookMillis, e.toString());
+                return;
+            }
+            log.info("event=presence_rewritten node={} pass={} entries={} took_ms={}", node, pass, entries, tookMillis);
+            if (resume) {
+                watched.keySet().forEach(this::compare);
             }
         });
     }

@@ -10,7 +10,10 @@ import dev.halley.presence.PresenceDirectory;
 import dev.halley.presence.PresenceEvent;
 import dev.halley.presence.PresenceTable;
 import io.netty.util.concurrent.EventExecutor;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -20,7 +23,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * on the channel's loop, a client's connections on the loop of its mailbox, so no lock is taken.
  * Alone, this node's loops are the truth and announce joins and leaves themselves; with a
  * {@link PresenceDirectory} every change is reported there, reads are answered from there, and
- * the directory, which sees every node, announces.
+ * the directory, which sees every node, announces; when the directory may have lost this node's
+ * entries it has them all reported again, loop by loop (see {@link PresenceRewrite}).
  */
 final class HubPresence {
 
@@ -43,7 +47,15 @@ final class HubPresence {
         directory.start(event -> {
             Topic channel = Topic.channel(event.channel());
             perLoop.run(channel, loop -> loop.announce(channel, event));
-        });
+        }, () -> reportAll(directory));
+    }
+
+    /** Reports every entry of every loop to {@code directory} again, the loops side by side (see {@link PresenceRewrite}). */
+    private CompletionStage<Long> reportAll(PresenceDirectory directory) {
+        List<CompletableFuture<Long>> loops = new ArrayList<>();
+        perLoop.forEach((executor, loop) -> loops.add(PresenceRewrite.start(executor, loop, directory)));
+        return CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new))
+                .thenApply(done -> loops.stream().mapToLong(CompletableFuture::join).sum());
     }
 
     /**

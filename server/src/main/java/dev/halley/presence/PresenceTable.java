@@ -99,6 +99,11 @@ public final class PresenceTable<K> {
         return out;
     }
 
+    /** The keys with at least one client present now, copied: the table may change while the caller walks them. */
+    public List<K> keySnapshot() {
+        return new ArrayList<>(byKey.keySet());
+    }
+
     /** Keys with at least one client present. */
     public int keys() {
         return byKey.size();

@@ -7,7 +7,8 @@
  * {@link dev.halley.presence.PresenceEvent}s to the channel's watching subscribers; the records
  * here are what the transports read. In a cluster the hub shares its presence through a
  * {@link dev.halley.presence.PresenceDirectory} (Redis, in {@code dev.halley.cluster}), which
- * answers the reads and announces the events for every node. Nothing here knows HTTP, and
+ * answers the reads and announces the events for every node, and asks for all of this node's
+ * entries again when its store may have lost them. Nothing here knows HTTP, and
  * presence is never stored as a message: events take no ids and move no cursors.
  */
 package dev.halley.presence;

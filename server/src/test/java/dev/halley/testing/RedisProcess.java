@@ -46,6 +46,16 @@ public final class RedisProcess implements AutoCloseable {
         start();
     }
 
+    /** Stops the process where it is (SIGSTOP): connections stay open, nothing is answered, time runs on. */
+    public void freeze() throws IOException, InterruptedException {
+        Signals.send(process, "STOP");
+    }
+
+    /** Lets a {@link #freeze frozen} process go on (SIGCONT). */
+    public void thaw() throws IOException, InterruptedException {
+        Signals.send(process, "CONT");
+    }
+
     public void stop() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
