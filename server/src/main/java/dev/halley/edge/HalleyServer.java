@@ -78,6 +78,8 @@ public final class HalleyServer implements AutoCloseable {
     private final boolean epoll;
     private final List<Integer> workerPorts = new ArrayList<>();
     private final SslContext tls;
+    /** Every connection's unsent-bytes limit, one instance for all. */
+    private final WriteBufferWaterMark writeMarks;
     private int port;
     private int publishPort;
     private int managerPort;
@@ -87,6 +89,8 @@ public final class HalleyServer implements AutoCloseable {
 
     private HalleyServer(ServerOptions options, Function<Shards, Broker> brokerFactory, Function<Hub, PusherGateway> pusherFactory) {
         this.options = options;
+        int high = options.limits().maxOutboundBytes();
+        this.writeMarks = new WriteBufferWaterMark(high / 2, high);
         this.epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         this.loops = new MultiThreadIoEventLoopGroup(options.loops(), io);
@@ -199,10 +203,8 @@ public final class HalleyServer implements AutoCloseable {
      */
     private int bindLean(String host, int requestedPort, ChannelInitializer<Channel> initializer, HttpPipeline.Role role) {
         requireUnused(host, requestedPort);
-        int high = options.limits().maxOutboundBytes();
-        WriteBufferWaterMark marks = new WriteBufferWaterMark(high / 2, high);
         Consumer<EpollSocketChannel> handOff = ch -> {
-            ch.config().setWriteBufferWaterMark(marks).setRecvByteBufAllocator(READS);
+            channelOptions(ch);
             ch.pipeline().addLast(initializer);
         };
         int bound = requestedPort;
@@ -221,7 +223,13 @@ public final class HalleyServer implements AutoCloseable {
     }
 
     private HttpInitializer http(HttpPipeline.Role role, SslContext tlsOrNull) {
-        return new HttpInitializer(node, role, tlsOrNull, options.headerTimeout().toNanos(), options.http2().spokenOn(tlsOrNull != null));
+        return new HttpInitializer(node, role, tlsOrNull, options.headerTimeout().toNanos(), options.http2().spokenOn(tlsOrNull != null),
+                this::channelOptions);
+    }
+
+    /** What {@link #bootstrap} sets on an accepted channel, for one made on a descriptor instead. */
+    private void channelOptions(EpollSocketChannel ch) {
+        ch.config().setWriteBufferWaterMark(writeMarks).setRecvByteBufAllocator(READS);
     }
 
     private int bindManager(int requestedPort) throws InterruptedException {
@@ -291,7 +299,6 @@ public final class HalleyServer implements AutoCloseable {
 
     private ServerBootstrap bootstrap(EventLoopGroup acceptor, EventLoopGroup workers, ChannelInitializer<? extends Channel> initializer) {
         Class<? extends ServerChannel> channel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        int high = options.limits().maxOutboundBytes();
         return new ServerBootstrap()
                 .group(acceptor, workers)
                 .channel(channel)
@@ -299,7 +306,7 @@ public final class HalleyServer implements AutoCloseable {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(high / 2, high))
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, writeMarks)
                 .childOption(ChannelOption.RECVBUF_ALLOCATOR, READS)
                 .childHandler(initializer);
     }

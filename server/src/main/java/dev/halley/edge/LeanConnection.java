@@ -242,7 +242,7 @@ final class LeanConnection implements EpollIoHandle, TickWheel.Member {
     }
 
     /** First in a handed-off pipeline: replays the bytes the lean path read, right after the channel is active. */
-    private static final class ReadSoFar extends ChannelInboundHandlerAdapter {
+    static final class ReadSoFar extends ChannelInboundHandlerAdapter {
         private ByteBuf read;
 
         ReadSoFar(ByteBuf read) {

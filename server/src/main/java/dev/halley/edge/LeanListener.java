@@ -38,7 +38,8 @@ final class LeanListener implements EpollIoHandle {
 
     /**
      * On a channel the lean path handed to Netty: when its head timeout runs out (the connection
-     * was timed from its accept). Its presence also tells the gate the connection is counted.
+     * was timed from its accept); on one a held long-poll gave back ({@link NettyReentry}): one
+     * head timeout from then. Its presence also tells the gate the connection is counted.
      */
     static final AttributeKey<Long> HEAD_DEADLINE_NANOS = AttributeKey.valueOf("halley.lean.headDeadlineNanos");
 

@@ -5,6 +5,8 @@
  * ({@link dev.halley.loops.PerLoop}). The hub and the local broker keep their per-topic state
  * here, so the hot path touches a topic only on its own loop and takes no locks. Nothing here
  * knows what the state is. {@link dev.halley.loops.TickWheel} gives each loop one timer for a
- * periodic check of all its connections (stream heartbeats, Pusher activity checks).
+ * periodic check of all its connections (stream heartbeats, Pusher activity checks), and
+ * {@link dev.halley.loops.Deadlines} one timer for the one-off deadlines of all of them (held
+ * long-polls' timeouts).
  */
 package dev.halley.loops;

@@ -59,6 +59,11 @@ final class CrossOrigin extends ChannelDuplexHandler {
         super.write(ctx, msg, promise);
     }
 
+    /** The current request's {@code Origin} when it is allowed cross-origin, else null. */
+    String allowOrigin() {
+        return allowOrigin;
+    }
+
     private void allow(HttpResponse response) {
         if (allowOrigin != null) {
             response.headers()

@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * once per loop turn. What the kernel does not take stays queued and is written when epoll says
  * the socket is writable again; past {@code maxPendingBytes} the stream is a slow consumer
  * ({@link #isWritable}). Bytes the client sends go to the stream's {@link Reader}, or are read and
- * dropped when it has none (SSE); end of input or an error closes the socket. Confined to its
- * loop: every method runs on it.
+ * dropped when it has none (SSE); end of input or an error closes the socket. A held long-poll's
+ * socket, once its answer is out, is {@link #release released} for Netty to take back. Confined to
+ * its loop: every method runs on it.
  */
 final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
 
@@ -80,7 +81,9 @@ final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
     private int pendingBytes;
     /** Whether epoll also reports writability: only while a write is left over. */
     private boolean wantsWritable;
-    private boolean closeWhenFlushed;
+    /** What to do once the queue is written out ({@link #whenFlushed}); null: nothing. */
+    private Runnable whenFlushed;
+    /** Closed, or given up to someone else ({@link #release}): nothing more happens here. */
     private boolean closed;
     /**
      * True from {@link #take} until the registration with the loop succeeded or failed: closing
@@ -143,6 +146,12 @@ final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
         node.admin().untrack(channel);
         // The descriptor must leave Netty's epoll registration before it joins ours under the same number.
         channel.deregister().addListener(deregistered -> {
+            if (!channel.isOpen()) {
+                // Netty closed the descriptor meanwhile (the peer's end of input was read first) and
+                // counted the connection's end: its number may be a new connection's already.
+                socket.abandoned();
+                return;
+            }
             if (!deregistered.isSuccess()) {
                 log.warn("event=hold_failed step=deregister cause={}", deregistered.cause().toString());
                 socket.registrationFailed();
@@ -191,6 +200,14 @@ final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
         flush();
     }
 
+    private void abandoned() {
+        registering = false;
+        closed = true;
+        releaseQueue();
+        loopSockets.remove(this);
+        owner.socketClosed();
+    }
+
     private void registrationFailed() {
         registering = false;
         close();
@@ -227,8 +244,28 @@ final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
 
     /** Closes once what is queued now is written; flushes it. */
     void closeWhenFlushed() {
-        closeWhenFlushed = true;
+        whenFlushed(this::close);
+    }
+
+    /**
+     * Runs {@code then} on the loop once everything queued now is written (at once when nothing is
+     * and the socket is registered); flushes. Not run if the socket closes first.
+     */
+    void whenFlushed(Runnable then) {
+        whenFlushed = then;
         flush();
+    }
+
+    /**
+     * Gives the descriptor up without closing it: it leaves the loop's epoll and its held sockets,
+     * and the connection stays counted as open, for whoever takes the descriptor next (it goes
+     * back to Netty). Nothing is queued by then ({@link #whenFlushed}); the owner is not told.
+     */
+    FileDescriptor release() {
+        closed = true;
+        registration.cancel();
+        loopSockets.remove(this);
+        return fd;
     }
 
     @Override
@@ -271,12 +308,7 @@ final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
             return;
         }
         closed = true;
-        for (int i = 0; i < queued; i++) {
-            queue[i].release();
-        }
-        queue = EMPTY;
-        queued = 0;
-        pendingBytes = 0;
+        releaseQueue();
         if (registration != null) {
             registration.cancel();
         }
@@ -296,6 +328,15 @@ final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
         owner.drain();
     }
 
+    private void releaseQueue() {
+        for (int i = 0; i < queued; i++) {
+            queue[i].release();
+        }
+        queue = EMPTY;
+        queued = 0;
+        pendingBytes = 0;
+    }
+
     private void closeDescriptor() {
         try {
             fd.close();
@@ -304,7 +345,8 @@ final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
         }
     }
 
-    private InetAddress peer() {
+    /** The peer's address; null when it had none. */
+    InetAddress peer() {
         if (otherPeer != null || peerIpv4 == 0) {
             return otherPeer;
         }
@@ -345,8 +387,10 @@ final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
             wantsWritable = false;
             registration.submit(READ);
         }
-        if (closeWhenFlushed) {
-            close();
+        if (whenFlushed != null) {
+            Runnable then = whenFlushed;
+            whenFlushed = null;
+            then.run();
         }
     }
 

@@ -1,7 +1,10 @@
 package dev.halley.transport;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.channel.unix.FileDescriptor;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -9,6 +12,7 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import java.net.InetAddress;
 
 /**
  * The names of an HTTP connection's handlers and the transports' part of its pipeline. The edge
@@ -26,6 +30,21 @@ public final class HttpPipeline {
         SUBSCRIBE,
         /** Publishing and status only: the {@code --publish-bind} listener. */
         PUBLISH
+    }
+
+    /**
+     * How a plain HTTP/1.1 connection that a held long-poll took off Netty goes back to Netty once
+     * it is answered, for its next request: the edge makes a channel on the same descriptor and
+     * loop with the pipeline of the listener it came from, still counted as the same connection.
+     */
+    public interface Reentry {
+        /**
+         * Called on {@code loop}, the connection's. Ownership of {@code fd} and {@code readSoFar}
+         * (what the client has sent since its last request, read first; may be empty) passes here.
+         *
+         * @param peer the client's address; null when it had none
+         */
+        void reenter(EventLoop loop, FileDescriptor fd, InetAddress peer, ByteBuf readSoFar);
     }
 
     /** The HTTP codec the edge adds; an SSE stream removes it once its answer head is written. */
@@ -77,7 +96,7 @@ public final class HttpPipeline {
                 sp.addLast(ChunkFrames.NAME, new ChunkFrames(guard));
                 sp.addLast(CODEC, new Http2StreamFrameToHttpObjectCodec(true));
                 // One request per stream: nothing to keep in order, so no PipelinedRequests.
-                addRequestReaders(sp, node, role);
+                addRequestReaders(sp, node, role, null);
             }
         }));
         p.addAfter(H2_MULTIPLEX, Http2Guard.NAME, guard);
@@ -88,20 +107,23 @@ public final class HttpPipeline {
      * requests, aggregator, CORS, router) after the edge's HTTP/1.1 codec. {@link PipelinedRequests}
      * goes before the edge's head timeout when there is one, so that the timeout sees a waiting
      * request's head only once it goes on.
+     *
+     * @param reentry how a held long-poll's connection comes back after its answer; null: polls
+     *                stay on their channel (TLS, or not epoll)
      */
-    public static void addRequestHandlers(ChannelPipeline p, Node node, Role role) {
+    public static void addRequestHandlers(ChannelPipeline p, Node node, Role role, Reentry reentry) {
         if (p.get(HEAD_TIMEOUT) != null) {
             p.addBefore(HEAD_TIMEOUT, PIPELINED, new PipelinedRequests());
         } else {
             p.addLast(PIPELINED, new PipelinedRequests());
         }
-        addRequestReaders(p, node, role);
+        addRequestReaders(p, node, role, reentry);
     }
 
-    private static void addRequestReaders(ChannelPipeline p, Node node, Role role) {
+    private static void addRequestReaders(ChannelPipeline p, Node node, Role role, Reentry reentry) {
         p.addLast(AGGREGATOR, new HttpObjectAggregator(node.limits().maxMessageBytes()));
         p.addLast(CORS, new CrossOrigin(node.origins()));
-        p.addLast(ROUTER, new RequestRouter(node, role));
+        p.addLast(ROUTER, new RequestRouter(node, role, reentry));
     }
 
     /**

@@ -146,6 +146,11 @@ final class PipelinedRequests extends ChannelDuplexHandler {
         }
     }
 
+    /** Whether no request, nor part of one, waits here now. */
+    boolean nothingWaits() {
+        return waiting == null || waiting.isEmpty();
+    }
+
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         dropWaiting();

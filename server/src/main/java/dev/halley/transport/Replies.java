@@ -1,6 +1,7 @@
 package dev.halley.transport;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -37,6 +38,37 @@ public final class Replies {
             written.addListener(ChannelFutureListener.CLOSE);
         }
         return written;
+    }
+
+    /**
+     * The bytes {@link #send} has Netty's codec (and {@link CrossOrigin}, for {@code allowOrigin})
+     * write, for a connection held outside Netty: the same head, header for header, then
+     * {@code body}, which is released.
+     *
+     * @param allowOrigin the request's allowed cross-origin {@code Origin}, or null
+     */
+    static ByteBuf encode(HttpResponseStatus status, String contentType, ByteBuf body, boolean keepAlive, String allowOrigin) {
+        StringBuilder head = new StringBuilder(160)
+                .append("HTTP/1.1 ").append(status).append("\r\n")
+                .append(HttpHeaderNames.CONTENT_TYPE).append(": ").append(contentType).append("\r\n")
+                .append(HttpHeaderNames.CONTENT_LENGTH).append(": ").append(body.readableBytes()).append("\r\n")
+                .append(HttpHeaderNames.CACHE_CONTROL).append(": ").append(HttpHeaderValues.NO_CACHE).append("\r\n");
+        if (!keepAlive) {
+            head.append(HttpHeaderNames.CONNECTION).append(": ").append(HttpHeaderValues.CLOSE).append("\r\n");
+        }
+        if (allowOrigin != null) {
+            head.append(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN).append(": ").append(allowOrigin).append("\r\n")
+                    .append(HttpHeaderNames.ACCESS_CONTROL_ALLOW_CREDENTIALS).append(": true\r\n")
+                    .append(HttpHeaderNames.VARY).append(": ").append(HttpHeaderNames.ORIGIN).append("\r\n");
+        }
+        head.append("\r\n");
+        // Direct, as a held socket's writev needs; one buffer for head and body, one iovec.
+        ByteBuf out = ByteBufAllocator.DEFAULT.directBuffer(head.length() + body.readableBytes());
+        // As Netty's encoder writes header text.
+        out.writeCharSequence(head, StandardCharsets.US_ASCII);
+        out.writeBytes(body);
+        body.release();
+        return out;
     }
 
     static void json(ChannelHandlerContext ctx, HttpResponseStatus status, byte[] json, boolean keepAlive) {

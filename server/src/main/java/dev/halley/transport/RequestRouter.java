@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * Sends each request to its endpoint: publish, status, or a subscription on the transport the
  * request's headers ask for. Holds the connection's pending long-poll, if any: a new request on
  * the same connection ends it ({@link PipelinedRequests} holds that request until the poll's
- * answer is written, so answers stay in request order).
+ * answer is written, so answers stay in request order). A poll left waiting on a plain HTTP/1.1
+ * epoll connection takes the connection off Netty instead ({@link LongPoll#hold}) and ends itself.
  */
 final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
 
@@ -36,11 +38,14 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private final Node node;
     private final HttpPipeline.Role role;
+    /** How a poll held off Netty brings the connection back; null: polls are not held here. */
+    private final HttpPipeline.Reentry reentry;
     private LongPoll pending;
 
-    RequestRouter(Node node, HttpPipeline.Role role) {
+    RequestRouter(Node node, HttpPipeline.Role role, HttpPipeline.Reentry reentry) {
         this.node = node;
         this.role = role;
+        this.reentry = reentry;
     }
 
     @Override
@@ -118,7 +123,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
         } else if (path.endsWith(".js") && path.lastIndexOf('/') == 0) {
             String clientId = path.substring(1, path.length() - 3);
-            whenAuthenticated(ctx, request, query, keepAlive, grant -> megacometPoll(ctx, query, clientId, grant, keepAlive));
+            whenAuthenticated(ctx, request, query, keepAlive, grant -> megacometPoll(ctx, request, query, clientId, grant, keepAlive));
         } else {
             bad(ctx, HttpResponseStatus.NOT_FOUND, "no such path: " + abbreviate(path), keepAlive);
         }
@@ -186,7 +191,26 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             pending = new LongPoll(ctx, node, only.topic(), only.cursor(), sub.timeout(), LongPoll.Format.JSON, null, keepAlive,
                     member(client, sub, LongPoll.PRESENCE_LINGER));
             pending.start();
+            holdIfWaiting(ctx, request);
         }
+    }
+
+    /**
+     * Takes the connection of a poll that nothing answered yet off Netty ({@link LongPoll#hold}),
+     * when it can leave: a plain epoll channel, HTTP/1.1, nothing unsent and no request waiting
+     * behind this one (a waiting request ends the poll at once; it is answered here, in order).
+     */
+    private void holdIfWaiting(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (reentry == null || !pending.waiting() || !request.protocolVersion().equals(HttpVersion.HTTP_1_1)
+                || !HeldSocket.canHold(ctx.channel())
+                || !(ctx.pipeline().get(HttpPipeline.PIPELINED) instanceof PipelinedRequests pipelined && pipelined.nothingWaits())
+                || !(ctx.pipeline().get(HttpPipeline.CORS) instanceof CrossOrigin cors)) {
+            return;
+        }
+        LongPoll poll = pending;
+        // The router goes with the abandoned channel; the held poll ends itself from now on.
+        pending = null;
+        poll.hold(ctx, reentry, cors.allowOrigin());
     }
 
     static Member member(String client, SubscribeRequest sub, Duration linger) {
@@ -237,8 +261,8 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
-    private void megacometPoll(ChannelHandlerContext ctx, QueryStringDecoder query, String clientId, SubscriberTokens.Grant grant,
-                               boolean keepAlive) {
+    private void megacometPoll(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query, String clientId,
+                               SubscriberTokens.Grant grant, boolean keepAlive) {
         String nameProblem = Names.checkTopicName(clientId, node.limits().maxNameLength());
         if (nameProblem != null) {
             bad(ctx, HttpResponseStatus.BAD_REQUEST, nameProblem, keepAlive);
@@ -266,6 +290,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         pending = new LongPoll(ctx, node, Topic.client(clientId), null, timeout,
                 LongPoll.Format.JAVASCRIPT, callback, keepAlive, null);
         pending.start();
+        holdIfWaiting(ctx, request);
     }
 
     @Override

@@ -11,7 +11,9 @@
  * leaves Netty's channel altogether and goes on over a {@link dev.halley.transport.HeldSocket}, its
  * bare file descriptor registered with the same loop (a WebSocket's client frames read there by a
  * {@link dev.halley.transport.ClientFrameReader}; an SSE subscribe whose head the edge's lean accept
- * path read starts there at once through {@link dev.halley.transport.LeanSubscribe}), receives deliveries from other loops through its
+ * path read starts there at once through {@link dev.halley.transport.LeanSubscribe}; a long-poll left
+ * waiting does the same, writes its whole answer there and gives the connection back to Netty for
+ * the next request through the edge's {@link dev.halley.transport.HttpPipeline.Reentry}), receives deliveries from other loops through its
  * loop's {@link dev.halley.transport.LoopOutbox}, flushed once per turn, and beats on its loop's
  * {@link dev.halley.transport.HeartbeatWheel}. {@link dev.halley.transport.HttpPipeline} owns the
  * names of a connection's handlers and the listener roles; {@link dev.halley.transport.Node} is what

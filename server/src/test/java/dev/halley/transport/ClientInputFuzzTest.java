@@ -185,7 +185,7 @@ class ClientInputFuzzTest {
         ch.pipeline().addLast(HttpPipeline.CODEC, new HttpServerCodec(new HttpDecoderConfig()
                 .setMaxInitialLineLength(NODE.limits().maxUriBytes())
                 .setMaxHeaderSize(NODE.limits().maxHeaderBytes())));
-        HttpPipeline.addRequestHandlers(ch.pipeline(), NODE, HttpPipeline.Role.ALL);
+        HttpPipeline.addRequestHandlers(ch.pipeline(), NODE, HttpPipeline.Role.ALL, null);
         return ch;
     }
 
