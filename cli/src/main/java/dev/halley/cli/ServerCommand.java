@@ -19,6 +19,7 @@ import dev.halley.transport.Http2Options;
 import dev.halley.transport.Limits;
 import dev.halley.transport.MegaCometOptions;
 import dev.halley.transport.mercure.MercureOptions;
+import io.lettuce.core.resource.ClientResources;
 import io.netty.channel.ChannelException;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -30,6 +31,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -215,8 +217,21 @@ final class ServerCommand implements Callable<Integer> {
             default -> throw new ParameterException(spec.commandLine(), "--log-format must be plain or json, got " + logFormat);
         }
         boolean cluster = !broker.equals("local");
+        // One set of Redis client threads for the node: its broker and its membership share them.
+        ClientResources redis = cluster ? RedisLink.resources() : null;
+        try {
+            return serve(options, pusher, redis);
+        } finally {
+            if (redis != null) {
+                redis.shutdown(0, 2, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private int serve(ServerOptions options, PusherApps pusher, ClientResources redis) throws InterruptedException {
+        boolean cluster = redis != null;
         Function<Shards, Broker> brokers = cluster
-                ? shards -> new RedisBroker(options.broker(), broker)
+                ? shards -> new RedisBroker(options.broker(), broker, redis)
                 : shards -> new LocalBroker(shards, options.broker(), Clock.systemUTC());
         HalleyServer server;
         ClusterMembership membership;
@@ -235,7 +250,7 @@ final class ServerCommand implements Callable<Integer> {
         if (cluster) {
             String address = advertisedHost() + ":" + server.port();
             try {
-                membership = new ClusterMembership(broker, nodeId != null ? nodeId : address, address,
+                membership = new ClusterMembership(broker, redis, nodeId != null ? nodeId : address, address,
                         () -> server.hub().stats().thenApply(s -> new ClusterMembership.NodeLoad(server.connections(),
                                 s.published(), s.delivered(), s.broker().state())));
             } catch (RuntimeException e) {

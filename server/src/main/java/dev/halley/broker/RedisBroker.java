@@ -8,8 +8,6 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
-import io.lettuce.core.resource.Delay;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,6 +59,8 @@ public final class RedisBroker implements Broker {
 
     private final BrokerOptions options;
     private final ClientResources resources;
+    /** Whether {@link #resources} are this broker's own, to shut down with it. */
+    private final boolean ownResources;
     private final RedisLink link;
     private final KeySpace keys;
     private final RedisLink.Connection<byte[], byte[]> connection;
@@ -73,17 +73,27 @@ public final class RedisBroker implements Broker {
     private volatile boolean closed;
 
     /**
-     * Connects to Redis at {@code uri} ({@link RedisLink#parse}); throws when it cannot be reached
-     * now (a node does not start without its store), after which it survives Redis going away and
-     * coming back.
+     * Connects to Redis at {@code uri} ({@link RedisLink#parse}) with resources of its own; see
+     * {@link #RedisBroker(BrokerOptions, String, ClientResources)}.
      */
     public RedisBroker(BrokerOptions options, String uri) {
+        this(options, uri, RedisLink.resources(), true);
+    }
+
+    /**
+     * Connects to Redis at {@code uri} ({@link RedisLink#parse}) on {@code resources}
+     * ({@link RedisLink#resources}), which the caller shuts down after closing this broker; throws
+     * when Redis cannot be reached now (a node does not start without its store), after which it
+     * survives Redis going away and coming back.
+     */
+    public RedisBroker(BrokerOptions options, String uri, ClientResources resources) {
+        this(options, uri, resources, false);
+    }
+
+    private RedisBroker(BrokerOptions options, String uri, ClientResources resources, boolean ownResources) {
         this.options = Objects.requireNonNull(options, "options");
-        this.resources = DefaultClientResources.builder()
-                .ioThreadPoolSize(2)
-                .computationThreadPoolSize(2)
-                .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
-                .build();
+        this.resources = Objects.requireNonNull(resources, "resources");
+        this.ownResources = ownResources;
         this.link = RedisLink.open(uri, resources);
         this.keys = link.cluster() ? KeySpace.cluster() : KeySpace.singleServer();
         try {
@@ -91,6 +101,8 @@ public final class RedisBroker implements Broker {
             this.redis = connection.async();
             this.epoch = keys.perSlot() ? PER_SLOT : startEpoch();
             this.live = new LiveFeed(link.connectPubSub(ByteArrayCodec.INSTANCE), resources, this::epochSeen);
+            // The bus is the node's: the membership's client reports the same failover too, and a
+            // second resubscription of every topic is harmless.
             this.topologyChanges = link.cluster() ? resources.eventBus().get()
                     .filter(event -> event instanceof ClusterTopologyChangedEvent)
                     .subscribe(event -> live.resubscribeAll()) : null;
@@ -253,7 +265,9 @@ public final class RedisBroker implements Broker {
 
     private void shutdownClient() {
         link.close();
-        resources.shutdown(0, 2, TimeUnit.SECONDS);
+        if (ownResources) {
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
+        }
     }
 
     /** Creates the epoch if Redis has none (first node ever, or Redis lost its data) and reads it. */

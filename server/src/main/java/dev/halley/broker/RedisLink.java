@@ -15,9 +15,12 @@ import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Where Redis is and how Halley talks to it: one server ({@code redis://host:port}) or a Redis
@@ -44,6 +47,21 @@ public final class RedisLink implements AutoCloseable {
     private RedisLink(RedisClient single, RedisClusterClient cluster) {
         this.single = single;
         this.cluster = cluster;
+    }
+
+    /**
+     * The threads and timers one node's Redis clients share: the broker's and the cluster
+     * membership's. Two I/O threads keep the broker's command and pub/sub connections off each
+     * other's thread; each set of resources also brings a timer thread and an event bus, so a
+     * node has one set, not one per client. The caller shuts them down after every client using
+     * them is closed.
+     */
+    public static ClientResources resources() {
+        return DefaultClientResources.builder()
+                .ioThreadPoolSize(2)
+                .computationThreadPoolSize(2)
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(2), 2, TimeUnit.MILLISECONDS))
+                .build();
     }
 
     /** Creates the client for {@code uri} (checked by {@link #parse}); connects nothing yet. */

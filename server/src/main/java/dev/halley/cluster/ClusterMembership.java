@@ -7,7 +7,6 @@ import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -59,12 +58,16 @@ public final class ClusterMembership implements AutoCloseable {
     private long lastDelivered;
     private long lastTickNanos;
 
-    public ClusterMembership(String uri, String id, String address, Supplier<CompletionStage<NodeLoad>> load) {
+    /**
+     * Joins the cluster at {@code uri} over {@code resources} (the node's, shared with its broker:
+     * {@link RedisLink#resources}), which the caller shuts down after {@link #close}.
+     */
+    public ClusterMembership(String uri, ClientResources resources, String id, String address, Supplier<CompletionStage<NodeLoad>> load) {
         this.id = id;
         this.address = address;
         this.startedAtMillis = System.currentTimeMillis();
         this.load = load;
-        this.resources = DefaultClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1).build();
+        this.resources = resources;
         this.link = RedisLink.open(uri, resources);
         this.connection = link.connect(StringCodec.UTF8);
         this.redis = connection.async();
@@ -168,7 +171,6 @@ public final class ClusterMembership implements AutoCloseable {
         }
         connection.stateful().close();
         link.close();
-        resources.shutdown(0, 2, TimeUnit.SECONDS);
         log.info("event=cluster_left node={}", id);
     }
 }
