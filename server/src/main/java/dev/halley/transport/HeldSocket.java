@@ -214,7 +214,11 @@ final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
         closeDescriptor();
     }
 
-    /** Queues {@code buf} (its ownership passes here) to be written at the next {@link #flush}. */
+    /**
+     * Queues {@code buf} (its ownership passes here) to be written at the next {@link #flush}. Its
+     * indexes are never moved, so one buffer may be queued on many sockets at once
+     * ({@link SharedEncoding#sharedFor}).
+     */
     void write(ByteBuf buf) {
         if (closed) {
             buf.release();
@@ -405,7 +409,10 @@ final class HeldSocket implements EpollIoHandle, StreamSession.Connection {
             done++;
         }
         if (done < queued && left > 0) {
-            queue[done].skipBytes((int) left);
+            // The rest as a slice of its own: the buffer may be queued on other sockets too.
+            ByteBuf partly = queue[done];
+            queue[done] = partly.retainedSlice(partly.readerIndex() + (int) left, partly.readableBytes() - (int) left);
+            partly.release();
         }
         System.arraycopy(queue, done, queue, 0, queued - done);
         Arrays.fill(queue, queued - done, queued, null);

@@ -10,8 +10,11 @@ import java.util.function.Function;
  * that sends it unchanged: a channel's fan-out reaches a loop's subscribers one after another, so
  * one slot per loop turns N encodings of the same message into one.
  *
- * <p>Each caller gets a retained duplicate and releases it by writing it. The slot holds one
- * reference of its own, released when the next message takes its place or the loop's thread ends.
+ * <p>A Netty channel gets a retained duplicate ({@link #retainedFor}), since writing moves its
+ * indexes; a {@link HeldSocket}, which never moves a queued buffer's indexes, gets the shared
+ * buffer itself, retained ({@link #sharedFor}): one object fewer per delivery. Either is released
+ * by writing it. The slot holds one reference of its own, released when the next message takes its
+ * place or the loop's thread ends.
  */
 final class SharedEncoding {
 
@@ -36,6 +39,18 @@ final class SharedEncoding {
 
     /** The encoding of {@code message}, to be written once by the caller. Called on an event loop. */
     ByteBuf retainedFor(Message message) {
+        return encoded(message).retainedDuplicate();
+    }
+
+    /**
+     * The encoding of {@code message} itself, retained, for a writer that reads it without moving
+     * its indexes ({@link HeldSocket#write}). Called on an event loop.
+     */
+    ByteBuf sharedFor(Message message) {
+        return encoded(message).retain();
+    }
+
+    private ByteBuf encoded(Message message) {
         Slot current = slot.get();
         if (current == null || current.message != message) {
             ByteBuf encoded = encoder.apply(message);
@@ -45,6 +60,6 @@ final class SharedEncoding {
             current = new Slot(message, encoded);
             slot.set(current);
         }
-        return current.encoded.retainedDuplicate();
+        return current.encoded;
     }
 }

@@ -188,7 +188,11 @@ final class SseStream extends WriteOnlyStream implements StreamSession.Sink, Hea
     @Override
     public void message(Message message, String eventId) {
         if (eventId == null) {
-            write(SINGLE_TOPIC_EVENTS.retainedFor(message));
+            if (held != null) {
+                held.write(SINGLE_TOPIC_EVENTS.sharedFor(message));
+            } else {
+                ctx.write(SINGLE_TOPIC_EVENTS.retainedFor(message));
+            }
             return;
         }
         write(event(ByteBufAllocator.DEFAULT, eventId, message));

@@ -281,11 +281,18 @@ final class StreamSession implements LoopOutbox.Flushable {
 
         @Override
         public void onMessage(Message message) {
-            onConnectionLoop(() -> {
-                if (live && send(message)) {
-                    flushLater();
-                }
-            });
+            if (loop.inEventLoop()) {
+                // The topic's own loop is this connection's: no hand-off, no task object per delivery.
+                deliver(message);
+            } else {
+                onConnectionLoop(() -> deliver(message));
+            }
+        }
+
+        private void deliver(Message message) {
+            if (live && send(message)) {
+                flushLater();
+            }
         }
 
         @Override

@@ -348,7 +348,7 @@ final class WebSocketStream extends SimpleChannelInboundHandler<WebSocketFrame>
     @Override
     public void message(Message message, String eventId) {
         if (held != null) {
-            held.write(FRAMES.retainedFor(message));
+            held.write(FRAMES.sharedFor(message));
         } else {
             ctx.write(FRAMES.retainedFor(message));
         }

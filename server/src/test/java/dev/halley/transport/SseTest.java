@@ -111,6 +111,35 @@ class SseTest {
     }
 
     @Test
+    void aSubscriberThatFallsBehindAndCatchesUpGetsEveryMessageIntactAsDoesItsNeighbour() throws Exception {
+        // One loop: both streams are sent the loop's one shared encoding of each message, and the
+        // stalled one's partial writes must not move it under the other. The stalled one subscribes
+        // last, so that a fan-out, which walks the subscribers from the newest, writes to it first.
+        // 8 MiB to send is more than the kernel's send buffer (tcp_wmem's 4 MiB at most) takes.
+        Limits roomy = Limits.DEFAULTS.withStreams(32, 16 * 1024 * 1024);
+        try (TestServer s = TestServer.start(ServerOptions.DEFAULTS.withLoops(1).withLimits(roomy));
+             SseClient reader = SseClient.open(s.port(), "/sub/channel/behind")) {
+            s.awaitSubscriptions(1);
+            SseClient stalled = SseClient.open(s.port(), "/sub/channel/behind");
+            stalled.setReceiveBuffer();
+            s.awaitSubscriptions(2);
+            s.awaitStatus("both streams held outside Netty", st -> st.at("/connections/held").asInt() == 2);
+            List<String> sent = new ArrayList<>();
+            for (int i = 0; i < 160; i++) {
+                String payload = i + ":" + String.valueOf((char) ('a' + i % 26)).repeat(50_000);
+                sent.add(payload);
+                s.publish("channel/behind", payload);
+                assertThat(TestServer.json(reader.next().data()).get("data").asText()).isEqualTo(payload);
+            }
+            for (String payload : sent) {
+                assertThat(TestServer.json(stalled.next().data()).get("data").asText()).isEqualTo(payload);
+            }
+            stalled.close();
+            assertThat(TestServer.json(s.get("/status").body()).at("/connections/rejected/slow_consumer").asInt()).isZero();
+        }
+    }
+
+    @Test
     void streamsLeaveNettyOnceOpenedAndStillCarryMessagesAndCountTheirClose() {
         try (TestServer s = TestServer.start(ServerOptions.DEFAULTS.withLoops(2))) {
             List<SseClient> streams = new ArrayList<>();
