@@ -60,8 +60,8 @@ nchan_module() {
 start_halley() {
   local port=$1 log=$2
   shift 2
-  # shellcheck disable=SC2086
-  ${JAVA:-java} ${JAVA_OPTS:-} -jar "$HALLEY_JAR" server --bind 127.0.0.1 --port "$port" --sse-heartbeat 10m "$@" >"$log" 2>&1 &
+  # bin/halley: the JVM flags of bin/jvm.options, or JAVA_OPTS when the caller set it.
+  HALLEY_JAR=$HALLEY_JAR "$(dirname "${BASH_SOURCE[0]}")/../bin/halley" server --bind 127.0.0.1 --port "$port" --sse-heartbeat 10m "$@" >"$log" 2>&1 &
   STARTED_PIDS+=($!)
   SERVER_PIDS=$!
   wait_port 127.0.0.1 "$port" 60 "halley (log: $log)" || return 1
