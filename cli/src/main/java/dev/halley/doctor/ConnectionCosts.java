@@ -17,7 +17,8 @@ package dev.halley.doctor;
  *   <li>heap per connection: section "Streams held outside Netty", {@code bench/heap-per-connection
  *       15000 "sse ws longpoll"}, live heap after a full GC per idle connection (JDK 17, default
  *       flags; all three transports from the one table; WebSocket from section "WebSocket streams held
- *       outside Netty", same command, once its streams left Netty too), and for the bench's side section "A million
+ *       outside Netty", same command, once its streams left Netty too; long-poll from section "Held
+ *       long-polls", same command, once a waiting poll left Netty too), and for the bench's side section "A million
  *       connections: lean processes and a ramp that converges" ({@code bench/lean-footprint}).</li>
  * </ul>
  */
@@ -27,7 +28,7 @@ final class ConnectionCosts {
     enum Transport {
         SSE("sse", 554),
         WEBSOCKET("websocket", 708),
-        LONG_POLL("long-poll", 2_696);
+        LONG_POLL("long-poll", 611);
 
         final String option;
         final long heapBytesPerConnection;

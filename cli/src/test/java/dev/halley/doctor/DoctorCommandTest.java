@@ -149,7 +149,7 @@ class DoctorCommandTest {
         assertThat(doctorOnFakeRoot("--connections", "10000", "--transport", "websocket").out())
                 .contains("10,000 x 708 B (idle websocket, node)").contains("= 6.8 MiB");
         assertThat(doctorOnFakeRoot("--connections", "10000", "--transport", "long-poll").out())
-                .contains("10,000 x 2,696 B (idle long-poll, node)").contains("= 25.7 MiB");
+                .contains("10,000 x 611 B (idle long-poll, node)").contains("= 5.8 MiB");
         Run bad = doctorOnFakeRoot("--transport", "comet");
         assertThat(bad.exitCode()).isEqualTo(2);
         assertThat(bad.err()).contains("--transport must be sse, websocket or long-poll, got comet");
