@@ -28,11 +28,13 @@ public record BenchReport(String schema, String scenario, String transport, Stri
      * {@code subscribedPerSecond} is {@code everSubscribed} over it; both null when none subscribed.
      * Over HTTP/2 every other figure counts streams (a subscriber is one stream) and {@code sockets}
      * counts the TCP connections that carried them (those that connected); it is null over HTTP/1.1,
-     * where each subscriber is its own socket.
+     * where each subscriber is its own socket. {@code heldOutsideNetty} counts the subscribers whose
+     * sockets had left Netty for the bench's own lean hold when the run stopped them; null where
+     * the bench does not hold them (long-poll, HTTP/2, no epoll).
      */
     public record Connections(int target, long attempted, long standing, long everSubscribed, Map<String, Long> failed,
             long failedTotal, LatencySummary connectTimeMicros, Double connectSeconds, Double subscribedPerSecond,
-            Long sockets) {
+            Long sockets, Long heldOutsideNetty) {
     }
 
     /** Publish figures; {@code accepted} means a 2xx answer (MegaComet: written to the socket). */

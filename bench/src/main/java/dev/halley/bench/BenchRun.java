@@ -207,6 +207,7 @@ final class BenchRun {
         long unexpected = 0;
         long requests = 0;
         long sockets = 0;
+        long held = 0;
         Long clientRss = 0L;
         long firstConnect = Long.MAX_VALUE;
         long lastSubscribe = 0;
@@ -227,12 +228,14 @@ final class BenchRun {
             unexpected += r.unexpected();
             requests += r.requests();
             sockets += r.sockets();
+            held += r.held();
         }
         long failedTotal = failed.values().stream().mapToLong(Long::longValue).sum();
         Double connectSeconds = lastSubscribe == 0 ? null : Math.max(1e-6, (lastSubscribe - firstConnect) / 1e9);
         BenchReport.Connections connections = new BenchReport.Connections(options.connections(), attempted, standing,
                 everReady, failed, failedTotal, BenchReport.LatencySummary.of(connect), connectSeconds,
-                connectSeconds == null ? null : everReady / connectSeconds, options.http2() ? sockets : null);
+                connectSeconds == null ? null : everReady / connectSeconds, options.http2() ? sockets : null,
+                SubscriberPool.holdsStreams(options) ? held : null);
 
         BenchReport.Publish publish = null;
         BenchReport.Delivery delivery = null;

@@ -12,7 +12,10 @@ final class Subscriber {
 
     final int index;
     final MarkerScanner scanner = new MarkerScanner();
-    Channel channel;
+    /** The connection while Netty holds it; null once {@link #held}. */
+    volatile Channel channel;
+    /** The connection once it left Netty ({@link HeldSubscriber}); null before. */
+    volatile HeldSubscriber held;
     long connectStartNanos;
     /** Subscribed (SSE first bytes, WebSocket 101, long-poll request written) at least once. */
     boolean everReady;

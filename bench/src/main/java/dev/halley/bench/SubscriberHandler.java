@@ -37,6 +37,9 @@ import java.util.concurrent.TimeUnit;
  * an idle connection's heap (~0.6 KB of ~2.6 KB), and the marker scanner needs no de-chunking —
  * a marker lies inside one event, a server writes an event in one chunk, and chunk-size lines
  * (hex digits and CRLF) can neither form nor break a marker.
+ *
+ * <p>A stream that stands then leaves Netty altogether ({@link HeldSubscriber}), at the end of the
+ * read that made it stand: from there on it only reads, and its channel is most of its heap.
  */
 final class SubscriberHandler extends ChannelInboundHandlerAdapter {
 
@@ -248,6 +251,14 @@ final class SubscriberHandler extends ChannelInboundHandlerAdapter {
     private void closeOnPurpose(ChannelHandlerContext ctx) {
         s.closingOnPurpose = true;
         ctx.close();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (s.ready && s.held == null && pool.holdsStreams() && HeldSubscriber.canHold(ctx.channel())) {
+            HeldSubscriber.hold(ctx.channel(), pool, s);
+        }
+        ctx.fireChannelReadComplete();
     }
 
     @Override

@@ -36,7 +36,9 @@ import org.HdrHistogram.Recorder;
 /**
  * This process's share of the subscriber connections: opens them at its share of the connect
  * rate, keeps them subscribed, and counts what arrives. All connections live on a few Netty event
- * loops; a connection costs one {@link Subscriber} plus its channel and HTTP codec. With
+ * loops; a connection costs one {@link Subscriber} plus its channel and HTTP codec until it
+ * subscribes, and a stream's (SSE, WebSocket, Pusher over epoll) then only its descriptor, held
+ * on the same loop outside Netty ({@link HeldSubscriber}). With
  * {@code --http2} a subscriber is a stream instead, and {@link Http2Sockets} holds the connections
  * they share.
  */
@@ -65,6 +67,7 @@ final class SubscriberPool {
     private final AtomicInteger standing = new AtomicInteger();
     private final AtomicInteger everReady = new AtomicInteger();
     private final AtomicInteger failedBeforeReady = new AtomicInteger();
+    private final AtomicInteger held = new AtomicInteger();
     /** Null without {@code --max-pending}: connects then open at the rate alone. */
     private final ConnectWindow window;
     private volatile long startNanos;
@@ -78,6 +81,7 @@ final class SubscriberPool {
     private volatile boolean stopping;
     private ScheduledFuture<?> opener;
     private final Http2Sockets http2;
+    private final boolean holdsStreams;
 
     /** Connections {@code [first, first + count)} of the run, for process {@code worker}. */
     SubscriberPool(BenchOptions options, int worker, int first, int count) {
@@ -120,6 +124,12 @@ final class SubscriberPool {
         }
         this.base = b;
         this.http2 = options.http2() ? new Http2Sockets(this, b, subUrl, remotes[0], sources) : null;
+        this.holdsStreams = holdsStreams(options);
+    }
+
+    /** Whether stream subscribers leave Netty once they stand: over epoll, one socket per subscriber, not polling. */
+    static boolean holdsStreams(BenchOptions options) {
+        return Epoll.isAvailable() && !options.http2() && !options.transport().polls();
     }
 
     /** The subscribe URL; https only for the HTTP/2 subscriber, the one that speaks TLS. */
@@ -194,6 +204,10 @@ final class SubscriberPool {
         });
     }
 
+    boolean holdsStreams() {
+        return holdsStreams;
+    }
+
     boolean stopping() {
         return stopping;
     }
@@ -252,6 +266,11 @@ final class SubscriberPool {
                 window.failed();
             }
         }
+    }
+
+    /** A subscriber's socket is now held outside Netty ({@code +1}) or, having been, closed ({@code -1}). */
+    void heldChanged(int delta) {
+        held.addAndGet(delta);
     }
 
     void answered() {
@@ -330,14 +349,21 @@ final class SubscriberPool {
      */
     WorkerResult stop(int standingAtStop, int[] readyPerChannel) {
         Long rss = ownRss();
+        int heldAtStop = held.get();
         stopping = true;
         if (opener != null) {
             opener.cancel(false);
         }
         for (Subscriber s : subscribers) {
-            Channel ch = s == null ? null : s.channel;
+            if (s == null) {
+                continue;
+            }
+            Channel ch = s.channel;
+            HeldSubscriber held = s.held;
             if (ch != null) {
                 ch.close();
+            } else if (held != null) {
+                held.closeFromAnyThread();
             }
         }
         if (http2 != null) {
@@ -357,7 +383,7 @@ final class SubscriberPool {
                 outOfOrder.sum(), unexpected.sum(), requests.sum(), fanout ? "" : ledger.bitsBase64(),
                 fanout ? "" : DeliveryLedger.encodeBits(neverSubscribed()),
                 fanout ? ledger.counts(messages) : new int[0], fanout ? ledger.lastNanos(messages) : new long[0],
-                readyPerChannel, rss, startNanos, lastFirstSubscribeNanos.get(), http2 == null ? 0 : http2.connected());
+                readyPerChannel, rss, startNanos, lastFirstSubscribeNanos.get(), http2 == null ? 0 : http2.connected(), heldAtStop);
     }
 
     /**

@@ -27,6 +27,9 @@ final class TextReport {
         if (c.sockets() != null) {
             line(b, "Sockets:", c.sockets() + " carried the " + c.target() + " subscriber streams");
         }
+        if (c.heldOutsideNetty() != null) {
+            line(b, "Held outside Netty:", c.heldOutsideNetty() + " of the " + c.standing() + " standing");
+        }
         line(b, "Subscribed per second:", c.subscribedPerSecond() == null ? "-"
                 : fmt("%.2f [#/sec] (%d in %.3f seconds)", c.subscribedPerSecond(), c.everSubscribed(), c.connectSeconds()));
         if (r.publish() != null) {

@@ -28,10 +28,11 @@ import java.util.Map;
  * @param connectStartNanos {@code System.nanoTime()} when this process began connecting
  * @param lastFirstSubscribeNanos {@code System.nanoTime()} of its last first-time subscription, 0 if none
  * @param sockets HTTP/2: the connections that carried its subscriber streams and connected; 0 otherwise
+ * @param held subscriber sockets held outside Netty ({@link HeldSubscriber}) when the run stopped them
  */
 record WorkerResult(int worker, int connections, int attempted, int standing, int everReady,
         Map<String, Long> failures, String connectHistogram, String latencyHistogram, long deliveries,
         long duplicates, long outOfOrder, long unexpected, long requests, String deliveredBits, String neverSubscribedBits,
         int[] fanoutCounts, long[] fanoutLastNanos, int[] readyPerChannel,
-        Long rssBytes, long connectStartNanos, long lastFirstSubscribeNanos, long sockets) {
+        Long rssBytes, long connectStartNanos, long lastFirstSubscribeNanos, long sockets, long held) {
 }
