@@ -7,7 +7,8 @@
  * bytes each subscriber receives (Halley envelopes, raw nchan bodies, WebSocket frames alike), and
  * merges what every process measured — HdrHistograms merged, never averaged — into one report:
  * an ab-style text summary, and optionally JSON and a self-contained HTML page. The client side is
- * Netty (epoll) with one small state object per connection and no thread per connection; SSE
- * subscribers may instead be HTTP/2 streams ({@code --http2}), many to a connection.
+ * Netty (epoll) with one small state object per connection and no thread per connection; a
+ * stream subscriber that stands leaves Netty for its descriptor alone, as the server's held
+ * streams do. SSE subscribers may instead be HTTP/2 streams ({@code --http2}), many to a connection.
  */
 package dev.halley.bench;

@@ -8,9 +8,9 @@ package dev.halley.doctor;
  * native epoll):
  * <ul>
  *   <li>kernel and processes: section "1,000,000 concurrent SSE subscribers on this box"
- *       ({@code bench/million --hold 300s} on a fresh clone of 4628eb8: 53 nodes x 18,868 idle
- *       SSE subscribers + 53 benches over one redis-server, JDK 25, the script's lean flags and
- *       class-data archives). Slab growth divided by the connections (over loopback both ends are
+ *       ({@code bench/million --hold 300s} on a fresh clone of 964bf19, 2026-12-03: 53 nodes x
+ *       18,868 idle SSE subscribers + 53 benches, whose subscribers are held outside Netty, over
+ *       one redis-server, JDK 25, the script's lean flags and class-data archives). Slab growth divided by the connections (over loopback both ends are
  *       in this kernel, so it is the pair's), and each role's PSS ({@code /proc/<pid>/smaps_rollup})
  *       at the peak: what one more process of that role costs when many share the JDK's and the
  *       archive's pages;</li>
@@ -18,8 +18,8 @@ package dev.halley.doctor;
  *       15000 "sse ws longpoll"}, live heap after a full GC per idle connection (JDK 17, default
  *       flags; all three transports from the one table; WebSocket from section "WebSocket streams held
  *       outside Netty", same command, once its streams left Netty too; long-poll from section "Held
- *       long-polls", same command, once a waiting poll left Netty too), and for the bench's side section "A million
- *       connections: lean processes and a ramp that converges" ({@code bench/lean-footprint}).</li>
+ *       long-polls", same command, once a waiting poll left Netty too), and for the bench's side section "The
+ *       bench's subscribers held outside Netty" ({@code bench/lean-footprint}).</li>
  * </ul>
  */
 final class ConnectionCosts {
@@ -49,8 +49,8 @@ final class ConnectionCosts {
         }
     }
 
-    /** Kernel memory of one loopback connection, both ends together: 10,294 B of slab growth per pair at 1,000,004. */
-    static final long KERNEL_BYTES_PER_LOOPBACK_PAIR = 10_294;
+    /** Kernel memory of one loopback connection, both ends together: 10,291 B of slab growth per pair at 1,000,004. */
+    static final long KERNEL_BYTES_PER_LOOPBACK_PAIR = 10_291;
 
     /**
      * Kernel memory of one end of a connection whose peer is on another machine: half of the
@@ -61,22 +61,22 @@ final class ConnectionCosts {
     /** Connections each node and each bench held when the process figures below were taken. */
     static final long CONNECTIONS_PER_MEASURED_PROCESS = 18_868;
 
-    /** A node's PSS at the 1,000,004 peak: 79 MiB (sum PSS 4,196 MiB over 53 nodes). */
-    static final long NODE_PSS_BYTES = 79L * 1024 * 1024;
+    /** A node's PSS at the 1,000,004 peak: 78 MiB (sum PSS 4,118 MiB over 53 nodes). */
+    static final long NODE_PSS_BYTES = 78L * 1024 * 1024;
 
-    /** A bench's PSS at the same peak: 78 MiB (sum PSS 4,132 MiB over 53 benches). */
-    static final long BENCH_PSS_BYTES = 78L * 1024 * 1024;
+    /** A bench's PSS at the same peak: 59 MiB (sum PSS 3,127 MiB over 53 benches). */
+    static final long BENCH_PSS_BYTES = 59L * 1024 * 1024;
 
     /** The one redis-server's RSS at the same peak: 259 MiB. */
     static final long REDIS_BYTES = 259L * 1024 * 1024;
 
-    /** A {@code halley bench} process's live heap per idle SSE subscriber: 1,349 B. */
-    static final long CLIENT_HEAP_BYTES_PER_CONNECTION = 1_349;
+    /** A {@code halley bench} process's live heap per idle SSE subscriber, held outside Netty: 221 B. */
+    static final long CLIENT_HEAP_BYTES_PER_CONNECTION = 221;
 
-    /** What one more node costs besides its connections' heap: its PSS less 18,868 idle SSE connections' heap (~69 MiB). */
+    /** What one more node costs besides its connections' heap: its PSS less 18,868 idle SSE connections' heap (~68 MiB). */
     static final long NODE_PROCESS_BYTES = NODE_PSS_BYTES - CONNECTIONS_PER_MEASURED_PROCESS * Transport.SSE.heapBytesPerConnection;
 
-    /** What one more bench costs besides its subscribers' heap: its PSS less 18,868 subscribers' heap (~54 MiB). */
+    /** What one more bench costs besides its subscribers' heap: its PSS less 18,868 subscribers' heap (~55 MiB). */
     static final long BENCH_PROCESS_BYTES = BENCH_PSS_BYTES - CONNECTIONS_PER_MEASURED_PROCESS * CLIENT_HEAP_BYTES_PER_CONNECTION;
 
     /**

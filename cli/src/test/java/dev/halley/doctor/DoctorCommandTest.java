@@ -112,22 +112,22 @@ class DoctorCommandTest {
 
         Run run = doctorOnFakeRoot("--connections", "10000");
 
-        // 10,000 x 10,294 B = 98.2 MiB; 10,000 x 554 B = 5.3 MiB; 10,000 x 1,349 B = 12.9 MiB;
-        // a node: 79 MiB PSS less 18,868 x 554 B = 69.0 MiB; a bench: 78 MiB less 18,868 x 1,349 B = 53.7 MiB.
+        // 10,000 x 10,291 B = 98.1 MiB; 10,000 x 554 B = 5.3 MiB; 10,000 x 221 B = 2.1 MiB;
+        // a node: 78 MiB PSS less 18,868 x 554 B = 68.0 MiB; a bench: 59 MiB less 18,868 x 221 B = 55.0 MiB.
         assertThat(run.exitCode()).isEqualTo(0);
-        assertThat(run.out()).contains("10,000 x 10,294 B (loopback pair)").contains("= 98.2 MiB")
+        assertThat(run.out()).contains("10,000 x 10,291 B (loopback pair)").contains("= 98.1 MiB")
                 .contains("10,000 x 554 B (idle sse, node)").contains("= 5.3 MiB")
-                .contains("10,000 x 1,349 B (halley bench)").contains("= 12.9 MiB")
-                .contains("1 x 69.0 MiB + 1 x 53.7 MiB (lean)").contains("= 122.8 MiB")
-                .contains("= 239.1 MiB")
+                .contains("10,000 x 221 B (halley bench)").contains("= 2.1 MiB")
+                .contains("1 x 68.0 MiB + 1 x 55.0 MiB (lean)").contains("= 123.1 MiB")
+                .contains("= 228.6 MiB")
                 .contains("Memory estimate for 1 server and 1 client processes")
                 .doesNotContain("redis-server");
     }
 
     /**
      * The run the costs were measured in (docs/PERFORMANCE.md, "1,000,000 concurrent SSE subscribers
-     * on this box"): the doctor plans its processes and estimates what was measured at its peak,
-     * sum PSS 4,196 MiB (nodes) + 4,132 MiB (benches) + redis 259 MiB + slab 9,818 MiB = 18.0 GiB.
+     * on this box", the 2026-12-03 run): the doctor plans its processes and estimates what was measured
+     * at its peak, sum PSS 4,118 MiB (nodes) + 3,127 MiB (benches) + redis 259 MiB + slab 9,815 MiB = 16.9 GiB.
      */
     @Test
     void theMeasuredRunIsPlannedAndEstimatedAsItWasMeasured() throws IOException {
@@ -137,9 +137,9 @@ class DoctorCommandTest {
 
         assertThat(run.out()).contains("Memory estimate for 53 server and 53 client processes")
                 .contains("53 nodes x 18,868 connections + 53 benches, one redis-server")
-                .contains("53 x 69.0 MiB + 53 x 53.7 MiB (lean)")
+                .contains("53 x 68.0 MiB + 53 x 55.0 MiB (lean)")
                 .contains("redis-server   1 x 259.0 MiB (shared by the nodes)")
-                .contains("total                                                       = 18.0 GiB");
+                .contains("total                                                       = 16.9 GiB");
     }
 
     @Test
@@ -212,7 +212,7 @@ class DoctorCommandTest {
                 .contains("BLOCKER  fs.file-max")
                 .contains("fs.file-max = ")
                 .contains("clients elsewhere")
-                .contains("2,000,000 x 5,147 B (one end)")
+                .contains("2,000,000 x 5,145 B (one end)")
                 .doesNotContain("client processes (halley bench");
     }
 
