@@ -125,6 +125,9 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--publish-rate", defaultValue = "0", description = "Publishes per second per publish key, 429 past it; 0: unlimited (default).")
     int publishRate;
 
+    @Option(names = "--max-fanout-waiting", defaultValue = "50000", description = "Deliveries an event loop may have waiting to be written; past it, publishes to the loop's topics get 503 and nothing is stored (default: ${DEFAULT-VALUE}, a fraction of a second of writes).")
+    int maxFanoutWaiting;
+
     @Option(names = "--presence-list-limit", defaultValue = "1000", description = "GET /presence/channel/{name} lists at most this many clients; past it, the count only (default: ${DEFAULT-VALUE}).")
     int presenceListLimit;
 
@@ -316,7 +319,7 @@ final class ServerCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--lean-accept must be on or off, got " + leanAccept);
         };
         Limits limits = new Limits(maxConnections, maxNameLength, maxMessageBytes, maxHeaderBytes, maxUriBytes,
-                maxSubscriptions, maxOutboundBytes, pollBatch, maxConnectionsPerAddress, publishRate, presenceListLimit);
+                maxSubscriptions, maxOutboundBytes, pollBatch, maxConnectionsPerAddress, publishRate, presenceListLimit, maxFanoutWaiting);
         BrokerOptions broker = new BrokerOptions(new Retention(mailboxTtl, mailboxMax),
                 new Retention(channelTtl, channelHistory), BrokerOptions.DEFAULTS.sweepInterval());
         MegaCometOptions mc = new MegaCometOptions(megacomet, ports(megacometWorkerPorts), megacometManagerPort);

@@ -27,7 +27,7 @@ class CommandLineTest {
     void serverOptionsComeFromTheCommandLineThenTheEnvironmentThenTheConfigFile(@TempDir Path dir) throws Exception {
         Path config = dir.resolve("halley.properties");
         Files.writeString(config, "mailbox-ttl=90s\nport=9999\nloops=3\nmegacomet-worker-ports=7000-7002\n");
-        String[] args = {"server", "--config", config.toString(), "--loops", "5", "--accept", "single"};
+        String[] args = {"server", "--config", config.toString(), "--loops", "5", "--accept", "single", "--max-fanout-waiting", "1234"};
         CommandLine cl = new CommandLine(new Halley());
         cl.registerConverter(Duration.class, Durations::parse);
         cl.setDefaultValueProvider(ConfigDefaults.from(args, Map.of("HALLEY_PORT", "7777")));
@@ -39,6 +39,7 @@ class CommandLineTest {
         assertThat(options.broker().mailbox().timeToLive()).as("file").isEqualTo(Duration.ofSeconds(90));
         assertThat(options.megacomet().workerPorts()).containsExactly(7000, 7001, 7002);
         assertThat(options.acceptMode()).isEqualTo(AcceptMode.SINGLE);
+        assertThat(options.limits().maxFanoutWaiting()).isEqualTo(1234);
         assertThat(options.broker().channel().maxMessages()).as("annotated default").isEqualTo(100);
     }
 
@@ -49,6 +50,7 @@ class CommandLineTest {
         assertThat(run("server", "--accept", "sometimes")).contains("--accept must be reuseport or single");
         assertThat(run("server", "--poll-timeout", "5m")).contains("poll timeout must be between 1ms and 2m, got 5m");
         assertThat(run("server", "--max-connections", "0")).contains("max connections must be between 1 and 100000000, got 0");
+        assertThat(run("server", "--max-fanout-waiting", "0")).contains("max fan-out waiting must be between 1 and 1000000000, got 0");
         assertThat(run("server", "--megacomet-worker-ports", "8007-8000")).contains("a port range is low-high");
         assertThat(run("server", "--pusher-app", "id:key")).contains("a Pusher app is id:key:secret[:flag...], got 2 fields");
         assertThat(run("server", "--pusher-app", "id:key:short")).contains("a Pusher app secret must be at least 16 characters, got 5");

@@ -98,7 +98,7 @@ public final class HalleyServer implements AutoCloseable {
         loops.forEach(executors::add);
         Shards shards = new Shards(executors);
         this.broker = brokerFactory.apply(shards);
-        this.hub = new Hub(shards, broker);
+        this.hub = new Hub(shards, broker, options.limits().maxFanoutWaiting());
         Security security = options.security();
         this.node = Node.create(hub, options.transport(), security, executors,
                 pusherFactory == null ? null : pusherFactory.apply(hub));

@@ -38,9 +38,16 @@ public final class Hub {
 
     /** How long a topic stays followed after its last subscription ended. */
     static final Duration UNFOLLOW_AFTER = Duration.ofSeconds(10);
+    /**
+     * Subscribers offered a message per fan-out slice: about a millisecond or two of writes, so a
+     * publish waits at most that long behind the fan-out of earlier ones (a message is never split,
+     * so a larger channel makes one slice of its own).
+     */
+    static final int SLICE_OFFERS = 1024;
 
     private final Shards shards;
     private final Broker broker;
+    private final int maxFanoutWaiting;
     private final PerLoop<LoopSubscribers> perLoop;
     private final LongAdder published = new LongAdder();
     private final LongAdder delivered = new LongAdder();
@@ -48,9 +55,17 @@ public final class Hub {
     private final LongAdder caughtUp = new LongAdder();
     private final HubPresence presence;
 
-    public Hub(Shards shards, Broker broker) {
+    /**
+     * @param maxFanoutWaiting deliveries a loop may have waiting to be written; past it, publishes to
+     *     the loop's topics are refused with {@link FanoutBehind} until it has caught up below it
+     */
+    public Hub(Shards shards, Broker broker, int maxFanoutWaiting) {
+        if (maxFanoutWaiting < 1) {
+            throw new IllegalArgumentException("max fan-out waiting must be at least 1, got " + maxFanoutWaiting);
+        }
         this.shards = Objects.requireNonNull(shards, "shards");
         this.broker = Objects.requireNonNull(broker, "broker");
+        this.maxFanoutWaiting = maxFanoutWaiting;
         this.perLoop = new PerLoop<>(shards, LoopSubscribers::new);
         this.presence = new HubPresence(shards, perLoop);
     }
@@ -77,9 +92,22 @@ public final class Hub {
 
     /**
      * Stores a message through the broker. Completes once it is stored, with its id, or
-     * exceptionally when it could not be; delivery happens afterwards and independently.
+     * exceptionally when it could not be ({@link FanoutBehind} when {@link #fanoutBehind} says
+     * so); delivery happens afterwards and independently.
      */
     public CompletionStage<Message> publish(Topic topic, byte[] json) {
+        if (fanoutBehind(topic)) {
+            return CompletableFuture.failedFuture(new FanoutBehind(topic, maxFanoutWaiting));
+        }
+        return publishAdmitted(topic, json);
+    }
+
+    /**
+     * {@link #publish} without asking {@link #fanoutBehind}: for the entries of a batch the caller
+     * admitted whole, so that a batch is never stored in part because its own first entries put a
+     * loop past its limit.
+     */
+    public CompletionStage<Message> publishAdmitted(Topic topic, byte[] json) {
         CompletableFuture<Message> result = new CompletableFuture<>();
         perLoop.run(topic, loop -> broker.publish(topic, json).whenComplete((m, e) -> {
             if (e != null) {
@@ -90,6 +118,20 @@ public final class Hub {
             }
         }));
         return result;
+    }
+
+    /**
+     * Whether the loop owning {@code topic} has more than the limit of deliveries waiting to be
+     * written, so that a publish to it now would only lengthen every subscriber's wait. Any thread;
+     * what it says may be a fan-out slice old.
+     */
+    public boolean fanoutBehind(Topic topic) {
+        return perLoop.of(topic).refusing;
+    }
+
+    /** The limit {@link #fanoutBehind} holds each loop to, in deliveries waiting. */
+    public int maxFanoutWaiting() {
+        return maxFanoutWaiting;
     }
 
     /**
@@ -265,9 +307,9 @@ public final class Hub {
 
     /** Counters from every loop and the broker, gathered without stopping anyone. */
     public CompletionStage<HubStats> stats() {
-        return perLoop.sum(4, LoopSubscribers::counts).thenCombine(broker.stats(), (counts, brokerStats) ->
+        return perLoop.sum(LoopSubscribers.COUNTS, LoopSubscribers::counts).thenCombine(broker.stats(), (counts, brokerStats) ->
                 new HubStats(counts[0], counts[1], published.sum(), delivered.sum(), deliveredMessages.sum(), caughtUp.sum(),
-                        counts[2], counts[3], brokerStats));
+                        counts[2], counts[3], counts[4], brokerStats));
     }
 
     /**
@@ -328,19 +370,49 @@ public final class Hub {
 
     /**
      * The broker's listener: may be called on any thread, also inside {@link Broker#publish}.
-     * Delivery is always queued as a task of its own on the owning loop, never run inline, so a
-     * publisher's acknowledgement never waits for the writes of a large fan-out.
+     * The message joins its owning loop's fan-out queue and is written out by {@link #fanOut} in a
+     * task of its own, never inline, so a publisher's acknowledgement never waits for the writes of
+     * a large fan-out.
      */
     private void deliver(Message message) {
-        Topic topic = message.topic();
-        perLoop.post(topic, loop -> {
-            TopicFeed feed = loop.feeds.get(topic);
-            if (feed != null && feed.catchingUp()) {
-                feed.heldDuringCatchUp.add(message);
-            } else {
-                deliverNow(loop, message);
+        perLoop.run(message.topic(), loop -> {
+            TopicSubscribers subs = loop.byTopic.get(message.topic());
+            loop.queueFanout(message, subs == null ? 0 : subs.size(), maxFanoutWaiting);
+            if (!loop.fanoutQueued) {
+                loop.fanoutQueued = true;
+                perLoop.post(message.topic(), this::fanOut);
             }
         });
+    }
+
+    /**
+     * On the owning loop: delivers queued messages until about {@link #SLICE_OFFERS} subscribers
+     * were offered one, then lets the loop poll its sockets before the next slice. A loop that
+     * falls behind its fan-out so still reads, stores and answers publishes within a slice's time,
+     * and each subscriber gets in one write everything queued for it in a slice.
+     */
+    private void fanOut(LoopSubscribers loop) {
+        int offers = 0;
+        Message message;
+        while (offers < SLICE_OFFERS && (message = loop.nextToFanOut(maxFanoutWaiting)) != null) {
+            offers += 1 + deliverOrHold(loop, message);
+        }
+        LoopSubscribers.Waiting next = loop.fanout.peek();
+        if (next == null) {
+            loop.fanoutQueued = false;
+        } else {
+            perLoop.postAfterIo(next.message().topic(), this::fanOut);
+        }
+    }
+
+    /** On the owning loop: how many subscriptions the message was offered to. */
+    private int deliverOrHold(LoopSubscribers loop, Message message) {
+        TopicFeed feed = loop.feeds.get(message.topic());
+        if (feed != null && feed.catchingUp()) {
+            feed.heldDuringCatchUp.add(message);
+            return 0;
+        }
+        return deliverNow(loop, message);
     }
 
     /**
@@ -349,7 +421,7 @@ public final class Hub {
      * already holds it. For routing, a message counts once if any subscriber here got it or held it,
      * because either way this node read it for a subscriber that wanted it.
      */
-    private void deliverNow(LoopSubscribers loop, Message message) {
+    private int deliverNow(LoopSubscribers loop, Message message) {
         LoopSubscribers.Reach reach = loop.deliver(message);
         delivered.add(reach.handed());
         if (reach.wanted()) {
@@ -358,5 +430,6 @@ public final class Hub {
         if (!loop.byTopic.containsKey(message.topic())) {
             unfollowLater(loop, message.topic());
         }
+        return reach.handed() + reach.held();
     }
 }

@@ -15,10 +15,12 @@ import dev.halley.broker.BrokerStats;
  * @param caughtUp messages read back from the log after an interrupted delivery
  * @param presentChannels channels with at least one client present on this node
  * @param onlineClients clients with at least one connection to this node (or lingering between long-polls)
+ * @param fanoutWaiting deliveries to subscribers here of messages received and not yet written out: above
+ *     zero for long only while this node's loops cannot keep up with its fan-out
  */
 public record HubStats(long subscriptions, long subscribedTopics, long published, long delivered,
                        long deliveredMessages, long caughtUp, long presentChannels,
-                       long onlineClients, BrokerStats broker) {
+                       long onlineClients, long fanoutWaiting, BrokerStats broker) {
 
     /**
      * Messages this node read from its broker for live delivery per message it delivered: about 1

@@ -6,6 +6,7 @@ import dev.halley.message.MessageId;
 import dev.halley.message.Topic;
 import dev.halley.presence.PresenceEvent;
 import dev.halley.presence.PresenceTable;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -36,7 +37,21 @@ final class LoopSubscribers {
         }
     }
 
+    static final int COUNTS = 5;
+
     final Map<Topic, TopicSubscribers> byTopic = new HashMap<>();
+    /** A stored message waiting for its fan-out, with the subscribers it had here when it came. */
+    record Waiting(Message message, int offers) {
+    }
+
+    /** Stored messages of the topics this loop owns, oldest first, waiting for their fan-out here. */
+    final ArrayDeque<Waiting> fanout = new ArrayDeque<>();
+    /** Whether a fan-out slice is queued on this loop. */
+    boolean fanoutQueued;
+    /** Deliveries the waiting messages owe, counted when each came. */
+    private long fanoutOffers;
+    /** Written on this loop only, read by publishers on any thread: see {@link Hub#fanoutBehind}. */
+    volatile boolean refusing;
     /** Per mailbox, how far cursorless readers were handed its messages; see {@link Lease}. */
     final Map<Topic, Lease> leases = new HashMap<>();
     /** Topics this node follows, from their first subscription until they are unfollowed. */
@@ -46,6 +61,30 @@ final class LoopSubscribers {
     /** The connected clients whose mailboxes this loop owns, keyed and named by client id. */
     final PresenceTable<String> online = new PresenceTable<>();
     private long subscriptions;
+
+    void queueFanout(Message message, int offers, int maxWaiting) {
+        fanout.add(new Waiting(message, offers));
+        fanoutOffers += offers;
+        updateRefusing(maxWaiting);
+    }
+
+    /** The oldest waiting message, taken off the queue, or null. */
+    Message nextToFanOut(int maxWaiting) {
+        Waiting w = fanout.poll();
+        if (w == null) {
+            return null;
+        }
+        fanoutOffers -= w.offers();
+        updateRefusing(maxWaiting);
+        return w.message();
+    }
+
+    private void updateRefusing(int maxWaiting) {
+        boolean over = fanoutOffers > maxWaiting;
+        if (over != refusing) {
+            refusing = over;
+        }
+    }
 
     void add(HubSubscription s) {
         byTopic.computeIfAbsent(s.topic(), t -> new TopicSubscribers()).add(s);
@@ -163,6 +202,6 @@ final class LoopSubscribers {
     }
 
     long[] counts() {
-        return new long[] {subscriptions, byTopic.size(), channelPresence.keys(), online.keys()};
+        return new long[] {subscriptions, byTopic.size(), channelPresence.keys(), online.keys(), fanoutOffers};
     }
 }

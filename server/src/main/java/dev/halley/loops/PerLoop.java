@@ -1,6 +1,7 @@
 package dev.halley.loops;
 
 import dev.halley.message.Topic;
+import io.netty.channel.SingleThreadEventLoop;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,6 +60,25 @@ public final class PerLoop<S> {
     public void post(Topic topic, Consumer<S> work) {
         S state = of(topic);
         shards.loopOf(topic).execute(() -> work.accept(state));
+    }
+
+    /**
+     * Runs {@code work} as a task on {@code topic}'s loop once that loop has next polled its sockets.
+     * Work done in slices that each ask for the next this way lets the loop read and answer in
+     * between; a plain task asked for from a task would run in the same pass over the queue, and
+     * a loop passes over up to thousands of tasks before it reads again.
+     */
+    public void postAfterIo(Topic topic, Consumer<S> work) {
+        EventExecutor owner = shards.loopOf(topic);
+        S state = of(topic);
+        Runnable task = () -> work.accept(state);
+        if (owner instanceof SingleThreadEventLoop loop && loop.inEventLoop()) {
+            // A loop's tail tasks run after its pass over the queue; the task queued from there
+            // runs in the next pass, which follows the next poll.
+            loop.executeAfterEventLoopIteration(() -> loop.execute(task));
+        } else {
+            owner.execute(task);
+        }
     }
 
     /** Computes on {@code topic}'s loop (inline when already there); a thrown exception fails the result. */

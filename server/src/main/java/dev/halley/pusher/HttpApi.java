@@ -1,6 +1,8 @@
 package dev.halley.pusher;
 
+import dev.halley.hub.FanoutBehind;
 import dev.halley.message.Message;
+import dev.halley.message.Topic;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,12 +72,21 @@ final class HttpApi {
         }
     }
 
-    /** Stores every event; answers 200 once all are stored, 503 when any could not be. */
+    /**
+     * Stores every event; answers 200 once all are stored, 503 when any could not be, and 503 with
+     * nothing stored when the fan-out of any event's channel is behind (the batch is admitted whole).
+     */
     private CompletionStage<ApiReply> publish(PusherGateway.App app, List<ApiEvents.Event> events) {
+        for (ApiEvents.Event e : events) {
+            Topic topic = gateway.topic(app.app(), e.channel());
+            if (gateway.hub().fanoutBehind(topic)) {
+                return done(ApiReply.refused(503, FanoutBehind.reason(topic, gateway.hub().maxFanoutWaiting())));
+            }
+        }
         List<CompletableFuture<Message>> stored = new ArrayList<>();
         for (ApiEvents.Event e : events) {
             byte[] json = Frames.stored(e.socketId(), e.channel(), e.name(), Frames.MAPPER.getNodeFactory().textNode(e.data()), null);
-            stored.add(gateway.hub().publish(gateway.topic(app.app(), e.channel()), json).toCompletableFuture());
+            stored.add(gateway.hub().publishAdmitted(gateway.topic(app.app(), e.channel()), json).toCompletableFuture());
         }
         return CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).handle((ok, failure) -> {
             if (failure != null) {

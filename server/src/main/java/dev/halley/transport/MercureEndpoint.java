@@ -1,6 +1,7 @@
 package dev.halley.transport;
 
 import dev.halley.auth.TokenRejected;
+import dev.halley.hub.FanoutBehind;
 import dev.halley.message.Topic;
 import dev.halley.transport.mercure.MercureGrant;
 import dev.halley.transport.mercure.MercureRequests;
@@ -114,6 +115,11 @@ final class MercureEndpoint {
         node.hub().publish(UPDATES, update.toJson()).whenComplete((stored, failure) -> ctx.executor().execute(() -> {
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                if (cause instanceof FanoutBehind) {
+                    refuse(ctx, node, HttpResponseStatus.SERVICE_UNAVAILABLE, cause.getMessage(), keepAlive,
+                            NodeCounters.Reject.FANOUT_BEHIND);
+                    return;
+                }
                 log.warn("event=mercure_publish_failed cause={}", cause.toString());
                 Replies.error(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "update not stored: " + cause.getMessage(), keepAlive);
                 return;

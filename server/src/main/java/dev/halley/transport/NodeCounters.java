@@ -29,6 +29,7 @@ public final class NodeCounters {
         HEADER_TIMEOUT("header_timeout"),
         DEAD_PEER("dead_peer"),
         SLOW_CONSUMER("slow_consumer"),
+        FANOUT_BEHIND("fanout_behind"),
         HTTP2_ABUSE("http2_abuse");
 
         final String word;

@@ -28,7 +28,7 @@ import java.util.function.ToDoubleFunction;
  */
 final class NodeMetrics implements AutoCloseable {
 
-    private static final HubStats EMPTY = new HubStats(0, 0, 0, 0, 0, 0, 0, 0,
+    private static final HubStats EMPTY = new HubStats(0, 0, 0, 0, 0, 0, 0, 0, 0,
             new BrokerStats("unknown", "unknown", "", 0, 0, 0, 0, 0, -1, -1));
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -70,6 +70,7 @@ final class NodeMetrics implements AutoCloseable {
         gauge("halley.mailboxes", "Client mailboxes holding at least one message", s -> s.broker().mailboxes());
         gauge("halley.channels", "Channels holding history", s -> s.broker().channels());
         gauge("halley.subscriptions", "Live subscriptions, all transports", HubStats::subscriptions);
+        gauge("halley.fanout.waiting", "Deliveries to subscribers on this node of messages received and not yet written out", HubStats::fanoutWaiting);
         gauge("halley.presence.channels", "Channels with at least one client present on this node", HubStats::presentChannels);
         gauge("halley.presence.clients", "Clients with at least one connection to this node", HubStats::onlineClients);
         gauge("halley.broker.ok", "1 while the broker's store is reachable, 0 while degraded",

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
+import dev.halley.hub.FanoutBehind;
 import dev.halley.message.Message;
 import dev.halley.message.Topic;
 import io.netty.buffer.ByteBuf;
@@ -55,9 +56,16 @@ final class PublishEndpoint {
             Replies.error(ctx, HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive);
             return;
         }
+        for (Publication p : publications) {
+            // A batch is refused whole, before anything is stored, rather than stored in part.
+            if (node.hub().fanoutBehind(p.topic())) {
+                refuseBehind(ctx, node, p.topic(), keepAlive);
+                return;
+            }
+        }
         List<CompletableFuture<Message>> stored = new ArrayList<>(publications.size());
         for (Publication p : publications) {
-            stored.add(node.hub().publish(p.topic(), p.json()).toCompletableFuture());
+            stored.add(node.hub().publishAdmitted(p.topic(), p.json()).toCompletableFuture());
         }
         CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).whenComplete((done, failure) -> {
             if (failure != null) {
@@ -78,6 +86,11 @@ final class PublishEndpoint {
             }
             Replies.json(ctx, HttpResponseStatus.OK, body.getBytes(StandardCharsets.US_ASCII), keepAlive);
         });
+    }
+
+    private static void refuseBehind(ChannelHandlerContext ctx, Node node, Topic topic, boolean keepAlive) {
+        node.counters().rejected(NodeCounters.Reject.FANOUT_BEHIND);
+        Replies.error(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, FanoutBehind.reason(topic, node.limits().maxFanoutWaiting()), keepAlive);
     }
 
     private static Publication single(FullHttpRequest request, String path, Node node) {

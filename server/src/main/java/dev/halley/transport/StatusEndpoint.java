@@ -62,6 +62,8 @@ final class StatusEndpoint {
         ObjectNode messages = root.putObject("messages");
         messages.put("published", stats.published());
         messages.put("delivered", stats.delivered());
+        // Above zero for long only while the loops cannot keep up with the fan-out.
+        messages.put("deliveriesWaiting", stats.fanoutWaiting());
         messages.put("expired", b.expiredMessages());
         messages.put("dropped", b.droppedMessages());
 

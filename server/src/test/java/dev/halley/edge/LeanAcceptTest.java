@@ -112,9 +112,7 @@ class LeanAcceptTest {
     @Test
     void aHeadNearTheConfiguredLimitIsJudgedByNetty() throws Exception {
         Limits d = Limits.DEFAULTS;
-        ServerOptions small = LEAN.withLimits(new Limits(d.maxConnections(), d.maxNameLength(),
-                d.maxMessageBytes(), 512, d.maxUriBytes(), d.maxSubscriptionsPerConnection(), d.maxOutboundBytes(), d.pollBatch(),
-                d.maxConnectionsPerAddress(), d.publishesPerSecondPerKey(), d.presenceListLimit()));
+        ServerOptions small = LEAN.withLimits(d.withSizes(d.maxNameLength(), d.maxMessageBytes(), 512, d.maxUriBytes()));
         String near = "GET /sub/client/near HTTP/1.1\r\nAccept: text/event-stream\r\nX-Pad: " + "p".repeat(470) + "\r\n\r\n";
         assertThat(firstLine(small, near)).isEqualTo(firstLine(small.withLeanAccept(false), near));
     }

@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.halley.message.Message;
 import dev.halley.message.Topic;
+import io.netty.util.concurrent.EventExecutor;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -85,6 +88,43 @@ class FanOutTest {
         Message next = f.publish(NEWS, "next");
         f.settled(NEWS);
         assertThat(recorders.get(last).live()).containsExactly(m, next);
+    }
+
+    /**
+     * A loop behind its fan-out still runs what was queued meanwhile (a publish to store, an
+     * answer to send) after one slice, not after every message queued before it.
+     */
+    @Test
+    void aLargeFanOutLetsTasksQueuedDuringItRunAfterOneSlice() {
+        int subscribers = 2 * Hub.SLICE_OFFERS;
+        int messages = 20;
+        AtomicLong offered = new AtomicLong();
+        AtomicLong offeredWhenTheProbeRan = new AtomicLong(-1);
+        EventExecutor loop = f.shards.loopOf(NEWS);
+        Consumer<Message> probeOnFirstOffer = m -> {
+            if (offered.incrementAndGet() == 1) {
+                loop.execute(() -> offeredWhenTheProbeRan.set(offered.get()));
+            }
+        };
+        for (int i = 0; i < subscribers; i++) {
+            subscribe(probeOnFirstOffer);
+        }
+        List<Message> published = new ArrayList<>();
+        loop.submit(() -> {
+            for (int i = 0; i < messages; i++) {
+                published.add(f.hub.publish(NEWS, ("\"m" + i + "\"").getBytes(StandardCharsets.UTF_8))
+                        .toCompletableFuture().join());
+            }
+        }).syncUninterruptibly();
+        f.fannedOut(NEWS);
+
+        assertThat(offeredWhenTheProbeRan.get()).as("offers made before a task queued during the first slice ran")
+                .isEqualTo(subscribers);
+        for (Recorder r : recorders) {
+            assertThat(r.live()).containsExactlyElementsOf(published);
+        }
+        assertThat(f.stats().delivered()).isEqualTo((long) subscribers * messages);
+        assertThat(f.stats().fanoutWaiting()).isZero();
     }
 
     private void subscribe(Consumer<Message> afterMessage) {

@@ -43,11 +43,20 @@ final class HubFixture implements AutoCloseable {
 
     /** @param broker what the hub talks to, given the real embedded broker (a wrapper around it, or itself) */
     HubFixture(Function<LocalBroker, Broker> broker) {
+        this(broker, 1_000_000);
+    }
+
+    /** @param maxFanoutWaiting deliveries a loop may have waiting before publishes to its topics are refused */
+    HubFixture(int maxFanoutWaiting) {
+        this(store -> store, maxFanoutWaiting);
+    }
+
+    private HubFixture(Function<LocalBroker, Broker> broker, int maxFanoutWaiting) {
         List<EventExecutor> list = new ArrayList<>();
         loops.forEach(list::add);
         shards = new Shards(list);
         store = new LocalBroker(shards, OPTIONS, clock);
-        hub = new Hub(shards, broker.apply(store));
+        hub = new Hub(shards, broker.apply(store), maxFanoutWaiting);
         hub.start();
     }
 
@@ -59,6 +68,20 @@ final class HubFixture implements AutoCloseable {
     /** Waits until the topic's loop has run every task queued on it before this call. */
     void settled(Topic topic) {
         shards.loopOf(topic).submit(() -> { }).syncUninterruptibly();
+    }
+
+    /** Waits until the topic's loop has written out every message it had received (a fan-out may take several slices). */
+    void fannedOut(Topic topic) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            settled(topic);
+            if (stats().fanoutWaiting() == 0) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the fan-out of " + topic + " did not end within 10 s");
+            }
+        }
     }
 
     /** Parks the topic's loop until the returned gate is opened; work queued meanwhile then runs in order. */

@@ -8,6 +8,7 @@ import dev.halley.loops.Shards;
 import dev.halley.message.Backlog;
 import dev.halley.message.Message;
 import dev.halley.message.Topic;
+import dev.halley.transport.Limits;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -43,7 +44,7 @@ public class FanoutBenchmark {
     public void setUp() {
         loop = new EmbeddedChannel();
         Shards shards = new Shards(List.of(loop.eventLoop()));
-        hub = new Hub(shards, new LocalBroker(shards, BrokerOptions.DEFAULTS, Clock.systemUTC()));
+        hub = new Hub(shards, new LocalBroker(shards, BrokerOptions.DEFAULTS, Clock.systemUTC()), Limits.DEFAULTS.maxFanoutWaiting());
         hub.start();
         Subscriber counting = new Subscriber() {
             @Override

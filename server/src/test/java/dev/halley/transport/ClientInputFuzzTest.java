@@ -49,7 +49,7 @@ class ClientInputFuzzTest {
                 Duration.ofSeconds(30), Duration.ofMinutes(2), Duration.ofSeconds(15), 1, "reuseport", Http2Options.DEFAULTS,
                 MercureOptions.OFF);
         Shards shards = new Shards(List.of(HUB_LOOP.eventLoop()));
-        Hub hub = new Hub(shards, new LocalBroker(shards, BrokerOptions.DEFAULTS, Clock.systemUTC()));
+        Hub hub = new Hub(shards, new LocalBroker(shards, BrokerOptions.DEFAULTS, Clock.systemUTC()), Limits.DEFAULTS.maxFanoutWaiting());
         hub.start();
         return Node.create(hub, options, Security.OPEN, shards.loops());
     }

@@ -7,6 +7,7 @@ import dev.halley.broker.RedisBroker;
 import dev.halley.edge.HalleyServer;
 import dev.halley.edge.ServerOptions;
 import dev.halley.testing.RedisProcess;
+import dev.halley.testing.SseClient;
 import dev.halley.testing.TestServer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -73,6 +74,40 @@ class PipeliningTest {
             assertThat(poll.get("messages")).extracting(m -> m.get("data").asText()).containsExactly("first", "second");
             assertThat(poll.at("/messages/0/id").asText()).isEqualTo(answers.get(0).body().get("id").asText());
             assertThat(poll.at("/messages/1/id").asText()).isEqualTo(answers.get(1).body().get("id").asText());
+        }
+    }
+
+    /**
+     * A batch is stored whole although its own entries put the loop past its fan-out limit; the
+     * publish pipelined right behind it, handled before that loop has written anything out, is
+     * refused with 503 and not stored, and the next publish after the fan-out is stored again.
+     */
+    @Test
+    void aPublishBehindABatchThatPutItsLoopPastTheFanoutLimitIsRefusedAndNotStored() throws IOException {
+        ServerOptions options = ServerOptions.DEFAULTS.withLoops(1).withLimits(Limits.DEFAULTS.withMaxFanoutWaiting(1));
+        try (TestServer s = TestServer.start(options); SseClient sub = SseClient.open(s.port(), "/sub/channel/busy")) {
+            s.awaitSubscriptions(1);
+            String requests = post("/pub", "[{\"channel\":\"busy\",\"data\":\"a\"},{\"channel\":\"busy\",\"data\":\"b\"}]",
+                    "Content-Type: application/json\r\n")
+                    + post("/pub/channel/busy", "refused", TEXT)
+                    + "GET /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+            List<Answer> answers;
+            try (Socket sock = new Socket("127.0.0.1", s.port())) {
+                sock.setSoTimeout(10_000);
+                sock.setTcpNoDelay(true);
+                sock.getOutputStream().write(requests.getBytes(StandardCharsets.US_ASCII));
+                answers = parse(sock.getInputStream().readAllBytes());
+            }
+            assertThat(answers).extracting(Answer::status).containsExactly(200, 503, 200);
+            assertThat(answers.get(0).body().get("results")).hasSize(2);
+            assertThat(answers.get(1).body().get("error").asText()).startsWith("fan-out behind");
+            assertThat(answers.get(2).body().at("/connections/rejected/fanout_behind").asInt()).isEqualTo(1);
+            assertThat(answers.get(2).body().at("/messages/published").asInt()).as("the refused publish was not stored").isEqualTo(2);
+
+            assertThat(sub.next(2)).extracting(e -> TestServer.json(e.data()).get("data").asText()).containsExactly("a", "b");
+            s.awaitStatus("the fan-out written out", st -> st.at("/messages/deliveriesWaiting").asInt() == 0);
+            s.publish("channel/busy", "after");
+            assertThat(TestServer.json(sub.next().data()).get("data").asText()).isEqualTo("after");
         }
     }
 
