@@ -1,6 +1,7 @@
 package dev.halley.transport;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.halley.message.Message;
 import dev.halley.message.MessageId;
@@ -90,9 +91,17 @@ final class Envelopes {
         return object(Map.of("type", "error", "reason", reason));
     }
 
-    /** A text body as one JSON string value. */
+    /**
+     * A text body as one JSON string value, escaped as {@link #MAPPER} would write it, without the
+     * serializer, generator and buffers a {@code writeValueAsBytes} call makes for each publish.
+     */
     static byte[] jsonString(String text) {
-        return object(text);
+        byte[] escaped = JsonStringEncoder.getInstance().quoteAsUTF8(text);
+        byte[] json = new byte[escaped.length + 2];
+        json[0] = '"';
+        System.arraycopy(escaped, 0, json, 1, escaped.length);
+        json[json.length - 1] = '"';
+        return json;
     }
 
     private static void writeTopic(ByteBuf out, Topic topic) {

@@ -13,9 +13,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -39,6 +40,16 @@ final class PublishEndpoint {
     private static final ObjectReader READER = Envelopes.MAPPER.reader()
             .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
+    /** Refuses malformed UTF-8 instead of replacing it; one per thread, as a decoder keeps state. */
+    private static final FastThreadLocal<CharsetDecoder> STRICT_UTF8 = new FastThreadLocal<>() {
+        @Override
+        protected CharsetDecoder initialValue() {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT);
+        }
+    };
 
     /** One message to store, validated. */
     private record Publication(Topic topic, byte[] json) {
@@ -165,11 +176,8 @@ final class PublishEndpoint {
 
     private static String utf8(ByteBuf content) {
         try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(ByteBufUtil.getBytes(content)))
-                    .toString();
+            // The body's own memory, not a copy; the decoder is the loop's, reset by decode.
+            return STRICT_UTF8.get().decode(content.nioBuffer()).toString();
         } catch (CharacterCodingException e) {
             throw new IllegalArgumentException("a text body must be UTF-8; send JSON with Content-Type: application/json");
         }
