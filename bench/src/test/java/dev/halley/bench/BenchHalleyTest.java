@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.halley.broker.BrokerOptions;
-import dev.halley.broker.LocalBroker;
 import dev.halley.edge.HalleyServer;
 import dev.halley.edge.ServerOptions;
 import dev.halley.transport.Limits;
@@ -25,7 +23,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -49,8 +46,7 @@ class BenchHalleyTest {
 
     @BeforeAll
     static void startServer() throws InterruptedException {
-        server = HalleyServer.start(ServerOptions.DEFAULTS.withPort(0).withBind("127.0.0.1").withLoops(2),
-                shards -> new LocalBroker(shards, BrokerOptions.DEFAULTS, Clock.systemUTC()));
+        server = LocalNode.start();
         base = "http://127.0.0.1:" + server.port();
     }
 
@@ -97,9 +93,7 @@ class BenchHalleyTest {
      */
     @Test
     void directCountsMessagesToClientsThatNeverSubscribedApartFromLost() throws Exception {
-        ServerOptions options = ServerOptions.DEFAULTS.withPort(0).withBind("127.0.0.1").withLoops(2)
-                .withLimits(Limits.DEFAULTS.withMaxConnections(1_000_000, 80));
-        HalleyServer limited = HalleyServer.start(options, shards -> new LocalBroker(shards, BrokerOptions.DEFAULTS, Clock.systemUTC()));
+        HalleyServer limited = LocalNode.start(ServerOptions.DEFAULTS.withLimits(Limits.DEFAULTS.withMaxConnections(1_000_000, 80)));
         try {
             String at = "http://127.0.0.1:" + limited.port();
             JsonNode r = BenchCli.run(dir, "--scenario", "direct", "--transport", "sse", "--connections", "200",
@@ -220,9 +214,7 @@ class BenchHalleyTest {
     /** Two loops, so a client's quick re-poll may land on the loop that does not own its mailbox. */
     @Test
     void megacometTransportAndManagerProtocol() throws InterruptedException {
-        ServerOptions options = ServerOptions.DEFAULTS.withPort(0).withBind("127.0.0.1").withLoops(2)
-                .withMegacomet(new MegaCometOptions(true, List.of(0), 0));
-        HalleyServer mc = HalleyServer.start(options, shards -> new LocalBroker(shards, BrokerOptions.DEFAULTS, Clock.systemUTC()));
+        HalleyServer mc = LocalNode.start(ServerOptions.DEFAULTS.withMegacomet(new MegaCometOptions(true, List.of(0), 0)));
         try {
             int worker = mc.megacometWorkerPorts().get(0);
             JsonNode r = BenchCli.run(dir, "--scenario", "direct", "--transport", "megacomet", "--connections", "100",

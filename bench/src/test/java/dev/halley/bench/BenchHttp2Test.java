@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.halley.auth.Security;
-import dev.halley.broker.BrokerOptions;
-import dev.halley.broker.LocalBroker;
 import dev.halley.edge.HalleyServer;
 import dev.halley.edge.ServerOptions;
 import dev.halley.testing.SelfSignedCert;
@@ -16,7 +14,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -31,11 +28,6 @@ class BenchHttp2Test {
     @TempDir
     Path dir;
 
-    private static HalleyServer start(ServerOptions options) throws InterruptedException {
-        return HalleyServer.start(options.withPort(0).withBind("127.0.0.1").withLoops(2),
-                shards -> new LocalBroker(shards, BrokerOptions.DEFAULTS, Clock.systemUTC()));
-    }
-
     /**
      * 300 subscriber streams, 50 to a connection, on 6 channels: every message reaches every
      * subscriber once, the report counts 6 sockets, and while they stand the server's /status
@@ -43,7 +35,7 @@ class BenchHttp2Test {
      */
     @Test
     void h2cFanoutLosesNothingAndSharesFewConnections() throws Exception {
-        HalleyServer server = start(ServerOptions.DEFAULTS.withHttp2(Http2Options.DEFAULTS.withCleartext(true)));
+        HalleyServer server = LocalNode.start(ServerOptions.DEFAULTS.withHttp2(Http2Options.DEFAULTS.withCleartext(true)));
         try {
             String base = "http://127.0.0.1:" + server.port();
             CompletableFuture<JsonNode> run = CompletableFuture.supplyAsync(() -> BenchCli.run(dir, "--scenario", "fanout",
@@ -78,7 +70,7 @@ class BenchHttp2Test {
     void h2OverTlsDeliversWithInsecureAndRefusesAnUntrustedCertificateWithout() throws Exception {
         SelfSignedCert cert = SelfSignedCert.make(dir);
         Security tls = new Security(List.of(), null, List.of(), cert.cert(), cert.key(), null);
-        HalleyServer server = start(ServerOptions.DEFAULTS.withSecurity(tls));
+        HalleyServer server = LocalNode.start(ServerOptions.DEFAULTS.withSecurity(tls));
         try {
             String sub = "https://127.0.0.1:" + server.port() + "/sub/client/{id}";
             // The publisher speaks plain HTTP/1.1 only and this node listens on TLS alone: the idle scenario.

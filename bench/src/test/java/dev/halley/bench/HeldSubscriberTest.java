@@ -4,10 +4,7 @@ import static dev.halley.bench.BenchCli.assertNothingLost;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.halley.broker.BrokerOptions;
-import dev.halley.broker.LocalBroker;
 import dev.halley.edge.HalleyServer;
-import dev.halley.edge.ServerOptions;
 import io.netty.channel.epoll.Epoll;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,7 +14,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
@@ -43,8 +39,7 @@ class HeldSubscriberTest {
     @BeforeAll
     static void startServer() throws InterruptedException {
         assertThat(Epoll.isAvailable()).as("native epoll, which the bench's lean hold needs").isTrue();
-        server = HalleyServer.start(ServerOptions.DEFAULTS.withPort(0).withBind("127.0.0.1").withLoops(2),
-                shards -> new LocalBroker(shards, BrokerOptions.DEFAULTS, Clock.systemUTC()));
+        server = LocalNode.start();
         base = "http://127.0.0.1:" + server.port();
     }
 
