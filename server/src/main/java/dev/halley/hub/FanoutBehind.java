@@ -12,12 +12,7 @@ public final class FanoutBehind extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     FanoutBehind(Topic topic, int maxWaiting) {
-        super(reason(topic, maxWaiting), null, false, false);
-    }
-
-    /** What a publisher is told when its publish to {@code topic} is refused for this reason. */
-    public static String reason(Topic topic, int maxWaiting) {
-        return "fan-out behind: the loop of " + topic + " has more than " + maxWaiting
-                + " deliveries waiting; nothing stored, retry shortly";
+        super("fan-out behind: the loop of " + topic + " has more than " + maxWaiting
+                + " deliveries waiting; nothing stored, retry shortly", null, false, false);
     }
 }

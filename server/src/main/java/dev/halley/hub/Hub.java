@@ -66,7 +66,7 @@ public final class Hub {
         this.shards = Objects.requireNonNull(shards, "shards");
         this.broker = Objects.requireNonNull(broker, "broker");
         this.maxFanoutWaiting = maxFanoutWaiting;
-        this.perLoop = new PerLoop<>(shards, LoopSubscribers::new);
+        this.perLoop = new PerLoop<>(shards, () -> new LoopSubscribers(maxFanoutWaiting));
         this.presence = new HubPresence(shards, perLoop);
     }
 
@@ -99,15 +99,34 @@ public final class Hub {
         if (fanoutBehind(topic)) {
             return CompletableFuture.failedFuture(new FanoutBehind(topic, maxFanoutWaiting));
         }
-        return publishAdmitted(topic, json);
+        return store(topic, json);
+    }
+
+    /** One message of a batch: a JSON value for a topic. */
+    public record Publication(Topic topic, byte[] json) {
     }
 
     /**
-     * {@link #publish} without asking {@link #fanoutBehind}: for the entries of a batch the caller
-     * admitted whole, so that a batch is never stored in part because its own first entries put a
-     * loop past its limit.
+     * Stores a batch, admitted or refused whole: it fails with {@link FanoutBehind}, nothing
+     * stored, when the loop of any of its topics is behind, and is never refused in part because its
+     * own first entries put a loop past its limit. Completes with the stored messages in order, or
+     * exceptionally when any could not be stored.
      */
-    public CompletionStage<Message> publishAdmitted(Topic topic, byte[] json) {
+    public CompletionStage<List<Message>> publishAll(List<Publication> batch) {
+        for (Publication p : batch) {
+            if (fanoutBehind(p.topic())) {
+                return CompletableFuture.failedFuture(new FanoutBehind(p.topic(), maxFanoutWaiting));
+            }
+        }
+        List<CompletableFuture<Message>> stored = new ArrayList<>(batch.size());
+        for (Publication p : batch) {
+            stored.add(store(p.topic(), p.json()));
+        }
+        return CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new))
+                .thenApply(done -> stored.stream().map(CompletableFuture::join).toList());
+    }
+
+    private CompletableFuture<Message> store(Topic topic, byte[] json) {
         CompletableFuture<Message> result = new CompletableFuture<>();
         perLoop.run(topic, loop -> broker.publish(topic, json).whenComplete((m, e) -> {
             if (e != null) {
@@ -127,11 +146,6 @@ public final class Hub {
      */
     public boolean fanoutBehind(Topic topic) {
         return perLoop.of(topic).refusing;
-    }
-
-    /** The limit {@link #fanoutBehind} holds each loop to, in deliveries waiting. */
-    public int maxFanoutWaiting() {
-        return maxFanoutWaiting;
     }
 
     /**
@@ -377,7 +391,7 @@ public final class Hub {
     private void deliver(Message message) {
         perLoop.run(message.topic(), loop -> {
             TopicSubscribers subs = loop.byTopic.get(message.topic());
-            loop.queueFanout(message, subs == null ? 0 : subs.size(), maxFanoutWaiting);
+            loop.queueFanout(message, subs == null ? 0 : subs.size());
             if (!loop.fanoutQueued) {
                 loop.fanoutQueued = true;
                 perLoop.post(message.topic(), this::fanOut);
@@ -394,7 +408,7 @@ public final class Hub {
     private void fanOut(LoopSubscribers loop) {
         int offers = 0;
         Message message;
-        while (offers < SLICE_OFFERS && (message = loop.nextToFanOut(maxFanoutWaiting)) != null) {
+        while (offers < SLICE_OFFERS && (message = loop.nextToFanOut()) != null) {
             offers += 1 + deliverOrHold(loop, message);
         }
         LoopSubscribers.Waiting next = loop.fanout.peek();

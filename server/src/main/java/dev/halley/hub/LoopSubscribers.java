@@ -52,6 +52,7 @@ final class LoopSubscribers {
     private long fanoutOffers;
     /** Written on this loop only, read by publishers on any thread: see {@link Hub#fanoutBehind}. */
     volatile boolean refusing;
+    private final int maxFanoutWaiting;
     /** Per mailbox, how far cursorless readers were handed its messages; see {@link Lease}. */
     final Map<Topic, Lease> leases = new HashMap<>();
     /** Topics this node follows, from their first subscription until they are unfollowed. */
@@ -62,25 +63,30 @@ final class LoopSubscribers {
     final PresenceTable<String> online = new PresenceTable<>();
     private long subscriptions;
 
-    void queueFanout(Message message, int offers, int maxWaiting) {
+    /** @param maxFanoutWaiting past this many deliveries waiting here, publishes to this loop's topics are refused */
+    LoopSubscribers(int maxFanoutWaiting) {
+        this.maxFanoutWaiting = maxFanoutWaiting;
+    }
+
+    void queueFanout(Message message, int offers) {
         fanout.add(new Waiting(message, offers));
         fanoutOffers += offers;
-        updateRefusing(maxWaiting);
+        updateRefusing();
     }
 
     /** The oldest waiting message, taken off the queue, or null. */
-    Message nextToFanOut(int maxWaiting) {
+    Message nextToFanOut() {
         Waiting w = fanout.poll();
         if (w == null) {
             return null;
         }
         fanoutOffers -= w.offers();
-        updateRefusing(maxWaiting);
+        updateRefusing();
         return w.message();
     }
 
-    private void updateRefusing(int maxWaiting) {
-        boolean over = fanoutOffers > maxWaiting;
+    private void updateRefusing() {
+        boolean over = fanoutOffers > maxFanoutWaiting;
         if (over != refusing) {
             refusing = over;
         }

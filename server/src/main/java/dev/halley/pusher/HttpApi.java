@@ -1,13 +1,13 @@
 package dev.halley.pusher;
 
 import dev.halley.hub.FanoutBehind;
-import dev.halley.message.Message;
-import dev.halley.message.Topic;
+import dev.halley.hub.Hub.Publication;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,18 +77,16 @@ final class HttpApi {
      * nothing stored when the fan-out of any event's channel is behind (the batch is admitted whole).
      */
     private CompletionStage<ApiReply> publish(PusherGateway.App app, List<ApiEvents.Event> events) {
-        for (ApiEvents.Event e : events) {
-            Topic topic = gateway.topic(app.app(), e.channel());
-            if (gateway.hub().fanoutBehind(topic)) {
-                return done(ApiReply.refused(503, FanoutBehind.reason(topic, gateway.hub().maxFanoutWaiting())));
-            }
-        }
-        List<CompletableFuture<Message>> stored = new ArrayList<>();
+        List<Publication> batch = new ArrayList<>(events.size());
         for (ApiEvents.Event e : events) {
             byte[] json = Frames.stored(e.socketId(), e.channel(), e.name(), Frames.MAPPER.getNodeFactory().textNode(e.data()), null);
-            stored.add(gateway.hub().publishAdmitted(gateway.topic(app.app(), e.channel()), json).toCompletableFuture());
+            batch.add(new Publication(gateway.topic(app.app(), e.channel()), json));
         }
-        return CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).handle((ok, failure) -> {
+        return gateway.hub().publishAll(batch).handle((ok, failure) -> {
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            if (cause instanceof FanoutBehind) {
+                return ApiReply.refused(503, cause.getMessage());
+            }
             if (failure != null) {
                 log.warn("event=pusher_publish_failed app={} cause={}", app.app().id(), failure.toString());
                 return ApiReply.refused(503, "The events could not be stored");

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import dev.halley.hub.FanoutBehind;
-import dev.halley.message.Message;
+import dev.halley.hub.Hub.Publication;
 import dev.halley.message.Topic;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -21,7 +21,6 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,10 +50,6 @@ final class PublishEndpoint {
         }
     };
 
-    /** One message to store, validated. */
-    private record Publication(Topic topic, byte[] json) {
-    }
-
     private PublishEndpoint() {
     }
 
@@ -67,20 +62,14 @@ final class PublishEndpoint {
             Replies.error(ctx, HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive);
             return;
         }
-        for (Publication p : publications) {
-            // A batch is refused whole, before anything is stored, rather than stored in part.
-            if (node.hub().fanoutBehind(p.topic())) {
-                refuseBehind(ctx, node, p.topic(), keepAlive);
-                return;
-            }
-        }
-        List<CompletableFuture<Message>> stored = new ArrayList<>(publications.size());
-        for (Publication p : publications) {
-            stored.add(node.hub().publishAdmitted(p.topic(), p.json()).toCompletableFuture());
-        }
-        CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).whenComplete((done, failure) -> {
+        node.hub().publishAll(publications).whenComplete((stored, failure) -> {
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                if (cause instanceof FanoutBehind) {
+                    node.counters().rejected(NodeCounters.Reject.FANOUT_BEHIND);
+                    Replies.error(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, cause.getMessage(), keepAlive);
+                    return;
+                }
                 log.warn("event=publish_failed cause={}", cause.toString());
                 Replies.error(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "message not stored: " + cause.getMessage(), keepAlive);
                 return;
@@ -89,19 +78,14 @@ final class PublishEndpoint {
             if (path.equals("/pub")) {
                 StringBuilder sb = new StringBuilder("{\"results\":[");
                 for (int i = 0; i < stored.size(); i++) {
-                    sb.append(i > 0 ? "," : "").append(Envelopes.published(stored.get(i).join()));
+                    sb.append(i > 0 ? "," : "").append(Envelopes.published(stored.get(i)));
                 }
                 body = sb.append("]}").toString();
             } else {
-                body = Envelopes.published(stored.get(0).join());
+                body = Envelopes.published(stored.get(0));
             }
             Replies.json(ctx, HttpResponseStatus.OK, body.getBytes(StandardCharsets.US_ASCII), keepAlive);
         });
-    }
-
-    private static void refuseBehind(ChannelHandlerContext ctx, Node node, Topic topic, boolean keepAlive) {
-        node.counters().rejected(NodeCounters.Reject.FANOUT_BEHIND);
-        Replies.error(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, FanoutBehind.reason(topic, node.limits().maxFanoutWaiting()), keepAlive);
     }
 
     private static Publication single(FullHttpRequest request, String path, Node node) {

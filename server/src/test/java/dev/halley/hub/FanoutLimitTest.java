@@ -71,23 +71,30 @@ class FanoutLimitTest {
     }
 
     @Test
-    void anAdmittedEntryIsStoredWhileTheLoopIsPastItsLimit() {
+    void aBatchIsStoredWholeThoughItsOwnEntriesTakeTheLoopPastItsLimit() {
         subscribeAll();
         EventExecutor loop = f.shards.loopOf(NEWS);
         List<Message> stored = new ArrayList<>();
         loop.submit(() -> {
+            List<Hub.Publication> batch = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
-                stored.add(f.hub.publishAdmitted(NEWS, json("m" + i)).toCompletableFuture().join());
+                batch.add(new Hub.Publication(NEWS, json("m" + i)));
             }
+            stored.addAll(f.hub.publishAll(batch).toCompletableFuture().join());
             assertThat(f.hub.fanoutBehind(NEWS)).isTrue();
             assertThatThrownBy(() -> f.hub.publish(NEWS, json("refused")).toCompletableFuture().join())
                     .isInstanceOf(CompletionException.class).hasCauseInstanceOf(FanoutBehind.class);
+            assertThatThrownBy(() -> f.hub.publishAll(List.of(new Hub.Publication(NEWS, json("refused too"))))
+                    .toCompletableFuture().join())
+                    .isInstanceOf(CompletionException.class).hasCauseInstanceOf(FanoutBehind.class);
         }).syncUninterruptibly();
 
+        assertThat(stored).hasSize(4);
         f.fannedOut(NEWS);
         for (Recorder r : recorders) {
             assertThat(r.live()).containsExactlyElementsOf(stored);
         }
+        assertThat(f.stats().published()).isEqualTo(4);
     }
 
     private void subscribeAll() {
